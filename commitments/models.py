@@ -1,0 +1,383 @@
+"""The domain: documents, their sections, the sector taxonomy, commitments, evidence and
+the append-only review history. Invariants live in database constraints; rules that follow
+relations live in services.py, reads in querysets.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.choices import EvidenceKind, EvidenceSignal, Priority, ReminderState, Status
+from commitments.exceptions import ReviewIsAppendOnlyError
+from commitments.querysets import CommitmentQuerySet, ReviewQuerySet, SectorQuerySet
+
+# Only web links may be stored or rendered: `javascript:` and `data:` URLs become live links.
+http_url_validator = URLValidator(schemes=["http", "https"])
+HTTP_URL_CONDITION = Q(url__istartswith="http://") | Q(url__istartswith="https://")
+
+
+class HttpURLField(models.URLField):
+    """A URL field that accepts only http(s) and, like Django 6, assumes https when typed bare."""
+
+    default_validators = [http_url_validator]
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+def _choices_condition(field: str, choices: type[models.TextChoices]) -> Q:
+    return Q(**{f"{field}__in": choices.values})
+
+
+class Document(models.Model):
+    slug = models.SlugField(
+        "slug", max_length=80, unique=True, help_text="Short identifier used in URLs, e.g. csp2021."
+    )
+    reference_prefix = models.CharField(
+        "reference prefix",
+        max_length=20,
+        unique=True,
+        help_text="Prefix of every commitment reference, e.g. CSP2021 (gives CSP2021-II.4-03).",
+    )
+    title = models.CharField(
+        "title", max_length=300, help_text="e.g. China's Space Program: A 2021 Perspective"
+    )
+    publisher = models.CharField(
+        "publisher", max_length=300, blank=True, help_text="e.g. The State Council Information Office"
+    )
+    published_on = models.DateField("published on", null=True, blank=True)
+    source_url = HttpURLField("source URL", max_length=500, blank=True, help_text="http(s) only.")
+    period_start = models.DateField("plan period start", help_text="e.g. 2022-01-01")
+    period_end = models.DateField("plan period end", help_text="e.g. 2026-12-31")
+    language = models.CharField("language", max_length=16, default="en", help_text="BCP 47 tag, e.g. en")
+    full_text = models.TextField("full text", help_text="The imported text, kept for provenance.")
+    content_hash = models.CharField("content hash", max_length=64, help_text="SHA-256 of the full text.")
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="%(app_label)s_%(class)s_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_url="")
+                | Q(source_url__istartswith="http://")
+                | Q(source_url__istartswith="https://"),
+                name="%(app_label)s_%(class)s_source_url_http",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Section(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sections")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    key = models.CharField(
+        "key",
+        max_length=100,
+        help_text="Stable dotted key within the document, used in references, e.g. II.4.",
+    )
+    number = models.CharField("number", max_length=20, blank=True, help_text="e.g. II or 4")
+    title = models.CharField("title", max_length=300, help_text="e.g. Deep Space Exploration")
+    heading = models.CharField(
+        "heading", max_length=330, help_text="As printed, e.g. 4. Deep Space Exploration"
+    )
+    level = models.PositiveSmallIntegerField("level", help_text="1 for top-level headings.")
+    position = models.PositiveIntegerField("position", help_text="Order within the document.")
+    start_offset = models.PositiveIntegerField("start offset", help_text="Offset of the heading in the text.")
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "key"], name="%(app_label)s_%(class)s_unique_key"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="%(app_label)s_%(class)s_level_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class Sector(models.Model):
+    slug = models.SlugField("slug", max_length=60, unique=True, help_text="e.g. satellite-navigation")
+    name = models.CharField("name", max_length=120, help_text="e.g. Satellite navigation")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="Filtering by a parent sector matches its children too.",
+    )
+    description = models.TextField("description", blank=True)
+    position = models.PositiveSmallIntegerField("position", default=0)
+
+    objects = SectorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")), name="%(app_label)s_%(class)s_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Commitment(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="commitments")
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, null=True, blank=True, related_name="commitments"
+    )
+    reference = models.CharField(
+        "reference", max_length=60, help_text="Stable human-readable reference, e.g. CSP2021-II.4-03."
+    )
+    text = models.TextField("text", help_text="The promise, verbatim.")
+    lead_in = models.TextField(
+        "lead-in", blank=True, help_text='The sentence it hangs from, e.g. "It will:".'
+    )
+    start_offset = models.PositiveIntegerField(
+        "start offset", help_text="Character offset into the document text."
+    )
+    end_offset = models.PositiveIntegerField("end offset")
+    extraction_rule = models.CharField("extraction rule", max_length=40, blank=True)
+    sectors = models.ManyToManyField(
+        Sector, through="CommitmentSector", related_name="commitments", blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_commitments",
+        help_text="The analyst who keeps this commitment's assessment current.",
+    )
+    priority = models.CharField("priority", max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    target_date = models.DateField(
+        "target date", null=True, blank=True, help_text="Defaults to the end of the plan period."
+    )
+    # Written only by services.record_review(): every status change is a Review.
+    status = models.CharField(
+        "status", max_length=20, choices=Status.choices, default=Status.UNASSESSED, editable=False
+    )
+    last_reviewed_at = models.DateTimeField("last reviewed", null=True, blank=True, editable=False)
+    # Optimistic concurrency: every write bumps it; a write based on an older value is refused.
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("created", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField("updated", default=timezone.now, editable=False)
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "start_offset"]
+        permissions = [("assign_commitment", "Can assign owner, priority, target date and sectors")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "reference"], name="%(app_label)s_%(class)s_unique_reference"
+            ),
+            models.CheckConstraint(
+                condition=_choices_condition("status", Status), name="%(app_label)s_%(class)s_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=_choices_condition("priority", Priority),
+                name="%(app_label)s_%(class)s_priority_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_offset__gt=F("start_offset")), name="%(app_label)s_%(class)s_span_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="%(app_label)s_%(class)s_version_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "last_reviewed_at"], name="commitment_status_reviewed_idx"),
+            models.Index(fields=["owner", "status"], name="commitment_owner_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.short_text}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:commitments_commitment_change", args=[self.pk])
+
+    @property
+    def short_text(self) -> str:
+        return self.text if len(self.text) <= 90 else self.text[:89].rstrip() + "…"
+
+
+class CommitmentSector(models.Model):
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="sector_links")
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="commitment_links")
+    is_primary = models.BooleanField("primary", default=False)
+
+    class Meta:
+        verbose_name = "commitment sector"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "sector"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+            models.UniqueConstraint(
+                fields=["commitment"],
+                condition=Q(is_primary=True),
+                name="%(app_label)s_%(class)s_one_primary",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sector} ({'primary' if self.is_primary else 'secondary'})"
+
+
+class Evidence(models.Model):
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="evidence")
+    url = HttpURLField("URL", max_length=1000, help_text="http(s) only.")
+    title = models.CharField(
+        "title", max_length=300, help_text="e.g. Chang'e-6 returns samples from the far side"
+    )
+    publisher = models.CharField("publisher", max_length=200, blank=True, help_text="e.g. Xinhua")
+    published_on = models.DateField("published on", null=True, blank=True)
+    kind = models.CharField(
+        "kind", max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.NEWS_REPORT
+    )
+    signal = models.CharField(
+        "shows", max_length=10, choices=EvidenceSignal.choices, default=EvidenceSignal.PROGRESS
+    )
+    excerpt = models.TextField("excerpt", blank=True, help_text="The passage that supports the assessment.")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("added", auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["-published_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=HTTP_URL_CONDITION, name="%(app_label)s_%(class)s_url_http"),
+            models.CheckConstraint(
+                condition=_choices_condition("kind", EvidenceKind), name="%(app_label)s_%(class)s_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=_choices_condition("signal", EvidenceSignal),
+                name="%(app_label)s_%(class)s_signal_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Review(models.Model):
+    """One entry of a commitment's append-only review history, written by services.record_review."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_at = models.DateTimeField("reviewed", default=timezone.now, db_index=True)
+    status_before = models.CharField("status before", max_length=20, choices=Status.choices)
+    status_after = models.CharField("status after", max_length=20, choices=Status.choices)
+    rationale = models.TextField("rationale", blank=True, help_text="Required when the status changes.")
+    evidence = models.ManyToManyField(Evidence, through="ReviewCitation", related_name="reviews", blank=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_choices_condition("status_before", Status),
+                name="%(app_label)s_%(class)s_status_before_valid",
+            ),
+            models.CheckConstraint(
+                condition=_choices_condition("status_after", Status),
+                name="%(app_label)s_%(class)s_status_after_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status_before=F("status_after")) | ~Q(rationale=""),
+                name="%(app_label)s_%(class)s_status_change_has_rationale",
+            ),
+        ]
+        indexes = [models.Index(fields=["commitment", "-reviewed_at"], name="review_commitment_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}: {self.status_before} → {self.status_after}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ReviewIsAppendOnlyError("Reviews cannot be changed; record a new review instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ReviewIsAppendOnlyError("Reviews cannot be deleted; record a new review instead.")
+
+    @property
+    def changes_status(self) -> bool:
+        return self.status_before != self.status_after
+
+
+class ReviewCitation(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="citations")
+    # Cited evidence stays: the history must keep pointing at what it relied on.
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="citations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "evidence"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.review_id} cites evidence {self.evidence_id}"
+
+
+class Reminder(models.Model):
+    """One digest per recipient per day; the unique constraint is what makes it never twice."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    day = models.DateField("day", help_text="The day the digest is for.")
+    state = models.CharField(
+        "state", max_length=10, choices=ReminderState.choices, default=ReminderState.CLAIMED
+    )
+    commitments = models.ManyToManyField(Commitment, related_name="reminders", blank=True)
+    escalated_count = models.PositiveIntegerField("escalated items", default=0)
+    claimed_at = models.DateTimeField("claimed", default=timezone.now)
+    sent_at = models.DateTimeField("sent", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "recipient"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="%(app_label)s_%(class)s_one_per_day"),
+            models.CheckConstraint(
+                condition=_choices_condition("state", ReminderState),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=ReminderState.CLAIMED) | Q(sent_at__isnull=False),
+                name="%(app_label)s_%(class)s_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} on {self.day} ({self.state})"

@@ -1,0 +1,28 @@
+"""The admin index panel: the signed-in analyst's stale items and the counts by status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.db.models import Count
+
+from commitments.choices import Status
+from commitments.models import Commitment
+
+register = template.Library()
+
+STALE_PREVIEW = 10
+
+
+@register.inclusion_tag("admin/commitments/dashboard.html", takes_context=True)
+def tracker_dashboard(context: dict[str, Any]) -> dict[str, Any]:
+    user = context["request"].user
+    mine = Commitment.objects.owned_by(user).stale().for_list().order_by("last_reviewed_at", "created_at")
+    counts = dict(Commitment.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    return {
+        "my_stale": list(mine[:STALE_PREVIEW]),
+        "my_stale_total": mine.count(),
+        "status_counts": [(status, counts.get(status.value, 0)) for status in Status],
+        "total": sum(counts.values()),
+    }

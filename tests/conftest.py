@@ -1,0 +1,64 @@
+"""Shared fixtures. Tests that need PostgreSQL or Redis skip with a reason on a laptop without
+them, and fail instead when TRACKER_REQUIRE_SERVICES=1 (set by CI)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from tests.factories import UserFactory
+
+REQUIRE_SERVICES = os.environ.get("TRACKER_REQUIRE_SERVICES", "").strip() in {"1", "true", "yes"}
+
+
+def _missing_service(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (TRACKER_REQUIRE_SERVICES=1 turns this skip into a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _redis_reachable() -> str | None:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return "needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as error:  # any failure to reach it means the same: skip or fail
+        return f"needs Redis at {url}: {error}"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing_service("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker")
+    if item.get_closest_marker("redis"):
+        problem = _redis_reachable()
+        if problem:
+            _missing_service(problem)
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., object]:
+    def make(*groups: str, **fields: object) -> object:
+        user = UserFactory.create(is_staff=True, **fields)
+        for name in groups:
+            user.groups.add(Group.objects.get(name=name))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def analyst(make_user: Callable[..., object]) -> object:
+    return make_user("analyst", username="ana")
+
+
+@pytest.fixture
+def lead(make_user: Callable[..., object]) -> object:
+    return make_user("lead", username="lee")

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from commitments import services
+from commitments.choices import Status
+from commitments.exceptions import ConcurrentEditError, ReviewIsAppendOnlyError
+from commitments.models import Commitment, Review
+from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_status_change_writes_exactly_one_review_with_before_and_after() -> None:
+    commitment = CommitmentFactory.create()
+    reviewer = UserFactory.create()
+
+    review = services.record_review(
+        commitment=commitment, reviewer=reviewer, status=Status.IN_PROGRESS, rationale="Launch scheduled."
+    )
+
+    assert list(Review.objects.values_list("status_before", "status_after", "rationale", "reviewer")) == [
+        (Status.UNASSESSED, Status.IN_PROGRESS, "Launch scheduled.", reviewer.pk)
+    ]
+    commitment.refresh_from_db()
+    assert commitment.status == Status.IN_PROGRESS
+    assert commitment.last_reviewed_at == review.reviewed_at
+    assert commitment.version == 2
+    assert commitment.updated_by == reviewer
+
+
+@pytest.mark.parametrize("rationale", ["", "   \n\t "])
+def test_review_without_rationale_is_rejected_and_changes_nothing(rationale: str) -> None:
+    commitment = CommitmentFactory.create()
+
+    with pytest.raises(ValidationError) as raised:
+        services.record_review(
+            commitment=commitment, reviewer=UserFactory.create(), status=Status.ACHIEVED, rationale=rationale
+        )
+
+    assert raised.value.message_dict == {"rationale": [services.RATIONALE_REQUIRED]}
+    assert Review.objects.count() == 0
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.version, commitment.last_reviewed_at) == (
+        Status.UNASSESSED,
+        1,
+        None,
+    )
+
+
+def test_review_without_status_change_needs_no_rationale() -> None:
+    commitment = CommitmentFactory.create()
+
+    services.mark_reviewed(commitment=commitment, reviewer=UserFactory.create())
+
+    review = Review.objects.get()
+    assert (review.status_before, review.status_after, review.rationale) == (
+        Status.UNASSESSED,
+        Status.UNASSESSED,
+        "",
+    )
+    commitment.refresh_from_db()
+    assert commitment.last_reviewed_at is not None
+
+
+def test_unknown_status_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="is not a status"):
+        services.record_review(
+            commitment=CommitmentFactory.create(), reviewer=UserFactory.create(), status="done", rationale="x"
+        )
+    assert Review.objects.count() == 0
+
+
+def test_review_cites_evidence_of_its_commitment() -> None:
+    evidence = EvidenceFactory.create()
+
+    review = services.record_review(
+        commitment=evidence.commitment,
+        reviewer=UserFactory.create(),
+        status=Status.ACHIEVED,
+        rationale="Mission completed.",
+        evidence=[evidence.pk],
+    )
+
+    assert list(review.evidence.all()) == [evidence]
+
+
+def test_citing_evidence_of_another_commitment_is_rejected() -> None:
+    commitment = CommitmentFactory.create()
+    foreign = EvidenceFactory.create()
+
+    with pytest.raises(ValidationError) as raised:
+        services.record_review(
+            commitment=commitment,
+            reviewer=UserFactory.create(),
+            status=Status.ACHIEVED,
+            rationale="x",
+            evidence=[foreign],
+        )
+
+    assert raised.value.message_dict == {"evidence": [services.FOREIGN_EVIDENCE]}
+    assert Review.objects.count() == 0
+
+
+def test_review_based_on_a_stale_version_is_refused() -> None:
+    commitment = CommitmentFactory.create()
+    colleague = UserFactory.create(username="colleague")
+    services.record_review(
+        commitment=commitment.pk, reviewer=colleague, status=Status.STALLED, rationale="Delayed."
+    )
+
+    with pytest.raises(ConcurrentEditError, match="changed by colleague") as raised:
+        services.record_review(
+            commitment=commitment.pk,
+            reviewer=UserFactory.create(),
+            status=Status.ACHIEVED,
+            rationale="Done.",
+            expected_version=1,
+        )
+
+    assert raised.value.current_version == 2
+    assert Review.objects.count() == 1
+    assert Commitment.objects.get().status == Status.STALLED
+
+
+def test_editing_a_review_raises() -> None:
+    review = services.record_review(
+        commitment=CommitmentFactory.create(), reviewer=UserFactory.create(), status=Status.STALLED, rationale="Delayed."
+    )
+    review.rationale = "Rewritten history"
+
+    with pytest.raises(ReviewIsAppendOnlyError):
+        review.save()
+    with pytest.raises(ReviewIsAppendOnlyError):
+        Review.objects.filter(pk=review.pk).update(rationale="Rewritten history")
+    assert Review.objects.get().rationale == "Delayed."
+
+
+def test_deleting_a_review_raises() -> None:
+    review = services.record_review(
+        commitment=CommitmentFactory.create(), reviewer=UserFactory.create(), status=Status.STALLED, rationale="Delayed."
+    )
+
+    with pytest.raises(ReviewIsAppendOnlyError):
+        review.delete()
+    with pytest.raises(ReviewIsAppendOnlyError):
+        Review.objects.all().delete()
+    assert Review.objects.count() == 1
+
+
+def test_database_refuses_a_status_change_review_without_rationale() -> None:
+    commitment = CommitmentFactory.create()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Review.objects.create(
+            commitment=commitment, reviewer=UserFactory.create(), status_before="unassessed", status_after="achieved"
+        )
+
+
+@pytest.mark.postgres
+def test_database_refuses_raw_sql_that_rewrites_history() -> None:
+    services.record_review(
+        commitment=CommitmentFactory.create(), reviewer=UserFactory.create(), status=Status.STALLED, rationale="Delayed."
+    )
+    for statement in ("UPDATE commitments_review SET rationale = 'x'", "DELETE FROM commitments_review"):
+        with (
+            pytest.raises(IntegrityError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
+    assert Review.objects.get().rationale == "Delayed."
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_reviews_serialise_and_both_are_recorded() -> None:
+    commitment = CommitmentFactory.create()
+    first_reviewer, second_reviewer = UserFactory.create(username="first"), UserFactory.create(username="second")
+    first_has_written = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                services.record_review(
+                    commitment=commitment.pk,
+                    reviewer=first_reviewer,
+                    status=Status.IN_PROGRESS,
+                    rationale="Started.",
+                )
+                first_has_written.set()
+                time.sleep(0.5)  # hold the row lock while the second review tries to start
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            first_has_written.set()
+            connection.close()
+
+    def second() -> None:
+        try:
+            first_has_written.wait(5)
+            services.record_review(
+                commitment=commitment.pk,
+                reviewer=second_reviewer,
+                status=Status.STALLED,
+                rationale="Slipped.",
+            )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert errors == []
+    reviews = list(
+        Review.objects.order_by("pk").values_list("reviewer__username", "status_before", "status_after")
+    )
+    # Without the lock the second review would read the pre-commit status and record unassessed → stalled.
+    assert reviews == [
+        ("first", Status.UNASSESSED, Status.IN_PROGRESS),
+        ("second", Status.IN_PROGRESS, Status.STALLED),
+    ]
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.version) == (Status.STALLED, 3)
