@@ -130,7 +130,10 @@ def test_review_based_on_a_stale_version_is_refused() -> None:
 
 def test_editing_a_review_raises() -> None:
     review = services.record_review(
-        commitment=CommitmentFactory.create(), reviewer=UserFactory.create(), status=Status.STALLED, rationale="Delayed."
+        commitment=CommitmentFactory.create(),
+        reviewer=UserFactory.create(),
+        status=Status.STALLED,
+        rationale="Delayed.",
     )
     review.rationale = "Rewritten history"
 
@@ -143,7 +146,10 @@ def test_editing_a_review_raises() -> None:
 
 def test_deleting_a_review_raises() -> None:
     review = services.record_review(
-        commitment=CommitmentFactory.create(), reviewer=UserFactory.create(), status=Status.STALLED, rationale="Delayed."
+        commitment=CommitmentFactory.create(),
+        reviewer=UserFactory.create(),
+        status=Status.STALLED,
+        rationale="Delayed.",
     )
 
     with pytest.raises(ReviewIsAppendOnlyError):
@@ -157,14 +163,20 @@ def test_database_refuses_a_status_change_review_without_rationale() -> None:
     commitment = CommitmentFactory.create()
     with pytest.raises(IntegrityError), transaction.atomic():
         Review.objects.create(
-            commitment=commitment, reviewer=UserFactory.create(), status_before="unassessed", status_after="achieved"
+            commitment=commitment,
+            reviewer=UserFactory.create(),
+            status_before="unassessed",
+            status_after="achieved",
         )
 
 
 @pytest.mark.postgres
 def test_database_refuses_raw_sql_that_rewrites_history() -> None:
     services.record_review(
-        commitment=CommitmentFactory.create(), reviewer=UserFactory.create(), status=Status.STALLED, rationale="Delayed."
+        commitment=CommitmentFactory.create(),
+        reviewer=UserFactory.create(),
+        status=Status.STALLED,
+        rationale="Delayed.",
     )
     for statement in ("UPDATE commitments_review SET rationale = 'x'", "DELETE FROM commitments_review"):
         with (
@@ -180,7 +192,10 @@ def test_database_refuses_raw_sql_that_rewrites_history() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_reviews_serialise_and_both_are_recorded() -> None:
     commitment = CommitmentFactory.create()
-    first_reviewer, second_reviewer = UserFactory.create(username="first"), UserFactory.create(username="second")
+    first_reviewer, second_reviewer = (
+        UserFactory.create(username="first"),
+        UserFactory.create(username="second"),
+    )
     first_has_written = threading.Event()
     errors: list[BaseException] = []
 
