@@ -5,22 +5,27 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from commitments import exports, services
-from commitments.choices import STATUS_BADGE_COLOURS, Status
+from commitments import exports, reminders, services
+from commitments.choices import STATUS_BADGE_COLOURS, ReminderState, Status
 from commitments.exceptions import ConcurrentEditError
 from commitments.forms import CommitmentAdminForm, MarkReviewedForm
 from commitments.models import (
+    ApiToken,
     Commitment,
     Document,
     Evidence,
@@ -48,6 +53,15 @@ def status_badge_html(status: str) -> SafeString:
         background,
         foreground,
         label,
+    )
+
+
+def status_change_html(review: Review) -> SafeString:
+    """ "before → after" badges, or the one status a review confirmed."""
+    if not review.changes_status:
+        return format_html("{} <small>(confirmed)</small>", status_badge_html(review.status_after))
+    return format_html(
+        "{} → {}", status_badge_html(review.status_before), status_badge_html(review.status_after)
     )
 
 
@@ -126,6 +140,49 @@ class StaleFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SnoozedFilter(admin.SimpleListFilter):
+    """Snoozed = no reminders until a later day (the commitment may still be stale)."""
+
+    title = "snoozed"
+    parameter_name = "snoozed"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
+        return [("yes", "Snoozed"), ("no", "Not snoozed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.snoozed(timezone.localdate())  # type: ignore[attr-defined]  # CommitmentQuerySet
+        if self.value() == "no":
+            return queryset.not_snoozed(timezone.localdate())  # type: ignore[attr-defined]  # CommitmentQuerySet
+        return queryset
+
+
+class SnoozeForm(forms.Form):
+    """The snooze action's intermediate page; the rule itself is services.validate_snooze()."""
+
+    until = forms.DateField(
+        label="Snooze until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="No reminders before this day, e.g. 2025-09-30.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="Why it can wait, e.g. Waiting for the mid-term review in September.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            cleaned["reason"] = services.validate_snooze(
+                until=cleaned.get("until"), reason=cleaned.get("reason", "")
+            )
+        except ValidationError as error:
+            for field, field_messages in error.message_dict.items():
+                if field not in self.errors:  # "required" or "not a date" already says it
+                    self.add_error(field, field_messages)
+        return cleaned
+
+
 # --- Commitment -------------------------------------------------------------------------
 
 
@@ -163,11 +220,7 @@ class ReviewHistoryInline(admin.TabularInline):
 
     @admin.display(description="status")
     def change(self, review: Review) -> SafeString:
-        if not review.changes_status:
-            return format_html("{} <small>(confirmed)</small>", status_badge_html(review.status_after))
-        return format_html(
-            "{} → {}", status_badge_html(review.status_before), status_badge_html(review.status_after)
-        )
+        return status_change_html(review)
 
     @admin.display(description="evidence cited")
     def cited(self, review: Review) -> SafeString:
@@ -195,6 +248,7 @@ class CommitmentAdmin(admin.ModelAdmin):
         "status",
         OwnerFilter,
         StaleFilter,
+        SnoozedFilter,
         "priority",
     )
     search_fields = ("reference", "text")
@@ -202,7 +256,7 @@ class CommitmentAdmin(admin.ModelAdmin):
     # The filtered total needs a second COUNT on every page view; the page itself says enough.
     show_full_result_count = False
     inlines = (EvidenceInline, ReviewHistoryInline)
-    actions = ("mark_reviewed", "assign_to_me", "export_csv")
+    actions = ("mark_reviewed", "assign_to_me", "snooze", "unsnooze", "export_csv")
     readonly_fields = (
         "reference",
         "document",
@@ -210,6 +264,7 @@ class CommitmentAdmin(admin.ModelAdmin):
         "source_context",
         "status_badge",
         "last_reviewed_at",
+        "snooze_status",
     )
 
     # --- permissions ---
@@ -263,7 +318,7 @@ class CommitmentAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         source = (None, {"fields": ("reference", "document", "section", "source_context")})
         if not self.has_change_permission(request, obj):
-            return (source, ("Assessment", {"fields": ("status_badge", "last_reviewed_at")}))
+            return (source, ("Assessment", {"fields": ("status_badge", "last_reviewed_at", "snooze_status")}))
         return (
             source,
             (
@@ -272,6 +327,7 @@ class CommitmentAdmin(admin.ModelAdmin):
                     "fields": (
                         "status_badge",
                         "last_reviewed_at",
+                        "snooze_status",
                         "new_status",
                         "rationale",
                         "cited_evidence",
@@ -332,14 +388,15 @@ class CommitmentAdmin(admin.ModelAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
         for instance in instances:
-            if isinstance(instance, Evidence) and instance.pk is None:
-                instance.added_by = acting_user(request)
-            instance.save()
+            if isinstance(instance, Evidence):
+                services.save_evidence(evidence=instance, actor=acting_user(request))
+            else:
+                instance.save()
         for deleted in formset.deleted_objects:
             deleted.delete()
         formset.save_m2m()
         if isinstance(formset.model, type) and issubclass(formset.model, Evidence):
-            form._new_evidence = [item for item in instances if item.pk is not None]
+            form._new_evidence = list(formset.new_objects)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -399,6 +456,56 @@ class CommitmentAdmin(admin.ModelAdmin):
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="commitments-{stamp}.csv"'
         return response
+
+    # --- reminders: snooze ---
+    @admin.display(description="reminders")
+    def snooze_status(self, commitment: Commitment) -> str | SafeString:
+        until = commitment.snoozed_until
+        if until is None or until <= timezone.localdate():
+            return "Reminded about when stale." + (f" (A snooze ended on {until:%Y-%m-%d}.)" if until else "")
+        who = commitment.snoozed_by.get_username() if commitment.snoozed_by else "someone"
+        return format_html(
+            "Snoozed until <strong>{}</strong> by {}: {}", f"{until:%Y-%m-%d}", who, commitment.snooze_reason
+        )
+
+    @admin.action(description="Snooze reminders about selected commitments…", permissions=["change"])
+    def snooze(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:
+        form = SnoozeForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            until, reason = form.cleaned_data["until"], form.cleaned_data["reason"]
+            commitments = list(queryset.values_list("pk", flat=True))
+            for pk in commitments:
+                services.snooze_commitment(
+                    commitment=pk, until=until, reason=reason, actor=acting_user(request)
+                )
+            self.message_user(
+                request,
+                f"No reminders about {len(commitments)} commitment(s) before {until:%Y-%m-%d}.",
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/commitments/commitment/snooze.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Snooze reminders",
+                "form": form,
+                "commitments": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description="Resume reminders about selected commitments", permissions=["change"])
+    def unsnooze(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> None:
+        snoozed = queryset.snoozed(timezone.localdate())  # type: ignore[attr-defined]  # CommitmentQuerySet
+        commitments = list(snoozed.values_list("pk", flat=True))
+        for pk in commitments:
+            services.unsnooze_commitment(commitment=pk, actor=acting_user(request))
+        self.message_user(
+            request, f"Reminders resumed for {len(commitments)} commitment(s).", messages.SUCCESS
+        )
 
 
 # --- Catalogue --------------------------------------------------------------------------
@@ -491,11 +598,7 @@ class ReviewAdmin(ReadOnlyAdmin):
 
     @admin.display(description="status")
     def status_change(self, review: Review) -> SafeString:
-        if not review.changes_status:
-            return status_badge_html(review.status_after)
-        return format_html(
-            "{} → {}", status_badge_html(review.status_before), status_badge_html(review.status_after)
-        )
+        return status_change_html(review)
 
     @admin.display(description="rationale")
     def short_rationale(self, review: Review) -> str:
@@ -516,20 +619,92 @@ class EvidenceAdmin(admin.ModelAdmin):
         return safe_link(evidence.url, evidence.url)
 
     def save_model(self, request: HttpRequest, obj: Evidence, form: Any, change: bool) -> None:
-        if not change:
-            obj.added_by = acting_user(request)
-        super().save_model(request, obj, form, change)
+        services.save_evidence(evidence=obj, actor=acting_user(request))
 
 
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyAdmin):
-    list_display = ("day", "recipient", "state", "item_count", "escalated_count", "sent_at")
+    """The digest log, written only by commitments/reminders.py (claim, send, mark).
+
+    A row still "claimed" long after its day is a digest whose worker died mid-send: see
+    docs/operations.md.
+    """
+
+    list_display = (
+        "day",
+        "recipient",
+        "state",
+        "item_count",
+        "escalated_count",
+        "cc",
+        "attempts",
+        "claimed_at",
+        "sent_at",
+    )
     list_filter = ("state", "day")
     list_select_related = ("recipient",)
+    search_fields = ("recipient__username", "recipient__email", "subject")
+    date_hierarchy = "day"
+    show_full_result_count = False
+    fields = (
+        ("day", "recipient", "state"),
+        "subject",
+        "cc",
+        ("item_count", "escalated_count", "attempts"),
+        ("claimed_at", "sent_at"),
+        "message_id",
+        "commitments",
+    )
+    change_list_template = "admin/commitments/reminder/change_list.html"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Reminder]:
-        return super().get_queryset(request).annotate(n_items=Count("commitments"))
+    def get_urls(self) -> list[URLPattern]:
+        preview = path(
+            "preview/", self.admin_site.admin_view(self.preview_view), name="commitments_reminder_preview"
+        )
+        return [preview, *super().get_urls()]
 
-    @admin.display(description="items", ordering="n_items")
-    def item_count(self, reminder: Reminder) -> int:
-        return getattr(reminder, "n_items", 0)
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The signed-in user's digest as it would be sent today; nothing is sent or recorded."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        user = acting_user(request)
+        digest = reminders.preview_digest(user)
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "title": "Preview of my digest",
+            "opts": self.model._meta,
+            "digest": digest,
+            "sent_today": Reminder.objects.filter(
+                recipient=user, day=timezone.localdate(), state=ReminderState.SENT
+            ).first(),
+        }
+        if digest is not None:
+            context.update(reminders.digest_context(digest))
+            context["text_body"] = render_to_string("commitments/email/digest.txt", context)
+        return TemplateResponse(request, "admin/commitments/reminder/preview.html", context)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Keys are shown once, when created; afterwards only a hint identifies them."""
+
+    list_display = ("name", "user", "hint", "write_enabled", "enabled", "expires_at", "last_used_at")
+    list_filter = ("enabled", "write_enabled")
+    list_select_related = ("user",)
+    search_fields = ("name", "user__username", "hint")
+    raw_id_fields = ("user",)
+    readonly_fields = ("hint", "created_at", "last_used_at")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        editable = ("name", "user", "write_enabled", "enabled", "expires_at")
+        return editable if obj is None else (*editable, "hint", "created_at", "last_used_at")
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        key = None if change else obj.issue_key()
+        super().save_model(request, obj, form, change)
+        if key:
+            self.message_user(
+                request,
+                f"Token created. Copy the key now, it is not shown again: {key}",
+                messages.WARNING,
+            )

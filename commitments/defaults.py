@@ -60,6 +60,9 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
             for action in ("add", "change", "delete")
         ],
         "auth.view_user",
+        "commitments.view_apitoken",
+        "commitments.add_apitoken",
+        "commitments.change_apitoken",
     ],
 }
 
@@ -86,7 +89,13 @@ def install_groups(group_model: Any, permission_model: Any) -> int:
         wanted = set()
         for dotted in codenames:
             app_label, codename = dotted.split(".")
-            wanted.add(permission_model.objects.get(content_type__app_label=app_label, codename=codename).pk)
+            # A permission of a model that a later migration adds does not exist yet; the migration
+            # that adds the model runs this again.
+            found = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found is not None:
+                wanted.add(found.pk)
         missing = wanted - set(group.permissions.values_list("pk", flat=True))
         if missing:
             group.permissions.add(*missing)

@@ -4,6 +4,10 @@ relations live in services.py, reads in querysets.py."""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import hmac
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -187,6 +191,25 @@ class Commitment(models.Model):
     )
     created_at = models.DateTimeField("created", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("updated", default=timezone.now, editable=False)
+    # Reminders: written only by services.snooze_commitment() / unsnooze_commitment().
+    snoozed_until = models.DateField(
+        "snoozed until",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="No reminders about it before this day, e.g. 2025-09-30. It still counts as stale.",
+    )
+    snooze_reason = models.TextField(
+        "snooze reason", blank=True, editable=False, help_text="e.g. Waiting for the mid-term review."
+    )
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = CommitmentQuerySet.as_manager()
 
@@ -209,6 +232,10 @@ class Commitment(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(version__gte=1), name="%(app_label)s_%(class)s_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(snoozed_until__isnull=True) | ~Q(snooze_reason=""),
+                name="%(app_label)s_%(class)s_snooze_has_reason",
             ),
         ]
         indexes = [
@@ -364,6 +391,24 @@ class Reminder(models.Model):
     escalated_count = models.PositiveIntegerField("escalated items", default=0)
     claimed_at = models.DateTimeField("claimed", default=timezone.now)
     sent_at = models.DateTimeField("sent", null=True, blank=True)
+    # Delivery record (commitments/reminders.py): what went out, to whom, how many tries.
+    item_count = models.PositiveIntegerField(
+        "items", default=0, help_text="Stale commitments in the digest (the e-mail lists the first 100)."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        "attempts", default=1, help_text="1, or more when a claim abandoned by a dead worker was taken over."
+    )
+    message_id = models.CharField(
+        "message ID",
+        max_length=200,
+        blank=True,
+        help_text="Message-ID header, fixed at the first claim and reused on a retry, "
+        "e.g. <172.1.2@tracker.example.org>.",
+    )
+    subject = models.CharField("subject", max_length=200, blank=True)
+    cc = models.TextField(
+        "copied to", blank=True, help_text="Comma-separated addresses, e.g. lee@example.org."
+    )
 
     class Meta:
         ordering = ["-day", "recipient"]
@@ -377,7 +422,63 @@ class Reminder(models.Model):
                 condition=Q(state=ReminderState.CLAIMED) | Q(sent_at__isnull=False),
                 name="%(app_label)s_%(class)s_sent_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(attempts__gte=1), name="%(app_label)s_%(class)s_attempts_positive"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.recipient} on {self.day} ({self.state})"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def authenticate(self, key: str, *, now: datetime.datetime) -> ApiToken | None:
+        """The usable token for `key`, or None; records last use at most once a minute."""
+        token = self.select_related("user").filter(digest=ApiToken.digest_for(key)).first()
+        if token is None or not token.is_usable(now) or not token.user.is_active:
+            return None
+        if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token
+
+
+class ApiToken(models.Model):
+    """An API key for one user. Only an HMAC digest is stored; the key is shown once, at creation."""
+
+    KEY_PREFIX = "ct_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("name", max_length=100, help_text="What it is for, e.g. nightly export script.")
+    digest = models.CharField("digest", max_length=64, unique=True, editable=False)
+    hint = models.CharField(
+        "hint", max_length=12, editable=False, help_text="First characters, to tell keys apart."
+    )
+    write_enabled = models.BooleanField("may write", default=False, help_text="Off: a read-only token.")
+    enabled = models.BooleanField("enabled", default=True, help_text="Off: revoked.")
+    expires_at = models.DateTimeField("expires", null=True, blank=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["user", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def digest_for(key: str) -> str:
+        pepper = settings.TRACKER_API_TOKEN_PEPPER.encode()
+        return hmac.new(pepper, key.encode(), hashlib.sha256).hexdigest()
+
+    def issue_key(self) -> str:
+        """Give this token a fresh key and return it (the only time it exists in clear)."""
+        key = self.KEY_PREFIX + secrets.token_urlsafe(32)
+        self.digest = self.digest_for(key)
+        self.hint = key[: len(self.KEY_PREFIX) + 6]
+        return key
+
+    def is_usable(self, now: datetime.datetime) -> bool:
+        return self.enabled and (self.expires_at is None or self.expires_at > now)

@@ -214,6 +214,21 @@ def _set_sectors(commitment: Commitment, primary: Any, secondary: Any) -> bool:
 
 
 @transaction.atomic
+def save_evidence(*, evidence: Evidence, actor: User | None) -> Evidence:
+    """Add or change a piece of evidence. The commitment's version moves on too: its representation
+    (and ETag) includes its evidence, so a colleague's open edit learns of the new source."""
+    locked = _lock(evidence.commitment_id, None)
+    if evidence.pk is None and evidence.added_by_id is None and actor is not None:
+        evidence.added_by_id = actor.pk
+    evidence.full_clean()  # the API skips model validation otherwise (DRF does not call it)
+    evidence.save()
+    _save_new_version(locked, actor, timezone.now(), [])
+    evidence.commitment.version = locked.version
+    evidence.commitment.updated_at = locked.updated_at
+    return evidence
+
+
+@transaction.atomic
 def assign_owner(*, commitments: Iterable[Commitment | int], owner: User | None, actor: User | None) -> int:
     """Give commitments an owner (or none); returns how many changed hands."""
     pks = [item.pk if isinstance(item, Commitment) else int(item) for item in commitments]
@@ -229,3 +244,52 @@ def assign_owner(*, commitments: Iterable[Commitment | int], owner: User | None,
             updated_by_id=actor.pk if actor is not None else None,
         )
     )
+
+
+# --- Reminders: snooze ------------------------------------------------------------------
+
+SNOOZE_REASON_REQUIRED: Final = "Say why reminders about this commitment can wait."
+SNOOZE_DATE_NOT_IN_FUTURE: Final = "Snooze until a day after today."
+
+
+def validate_snooze(*, until: date | None, reason: str) -> str:
+    """Check a proposed snooze; return the reason as it will be stored (forms call this in clean())."""
+    errors: dict[str, str] = {}
+    if not isinstance(until, date) or until <= timezone.localdate():
+        errors["until"] = SNOOZE_DATE_NOT_IN_FUTURE
+    reason = reason.strip()
+    if not reason:
+        errors["reason"] = SNOOZE_REASON_REQUIRED
+    if errors:
+        raise ValidationError(errors, code="invalid_snooze")
+    return reason
+
+
+@transaction.atomic
+def snooze_commitment(
+    *,
+    commitment: Commitment | int,
+    until: date,
+    reason: str,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> Commitment:
+    """No reminders about this commitment before `until` (it still shows as stale everywhere else)."""
+    reason = validate_snooze(until=until, reason=reason)
+    locked = _lock(commitment, expected_version)
+    locked.snoozed_until, locked.snooze_reason = until, reason
+    locked.snoozed_by_id = actor.pk if actor is not None else None
+    _save_new_version(locked, actor, timezone.now(), ["snoozed_until", "snooze_reason", "snoozed_by"])
+    return locked
+
+
+@transaction.atomic
+def unsnooze_commitment(
+    *, commitment: Commitment | int, actor: User | None, expected_version: int | None = None
+) -> Commitment:
+    """Resume reminders now; a commitment that is not snoozed is left as it is."""
+    locked = _lock(commitment, expected_version)
+    if locked.snoozed_until is not None:
+        locked.snoozed_until, locked.snooze_reason, locked.snoozed_by_id = None, "", None
+        _save_new_version(locked, actor, timezone.now(), ["snoozed_until", "snooze_reason", "snoozed_by"])
+    return locked

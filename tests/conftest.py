@@ -43,6 +43,33 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             _missing_service(problem)
 
 
+@pytest.fixture(autouse=True)
+def reference_data(request: pytest.FixtureRequest) -> None:
+    """Transactional tests start after the previous one's flush, which also removed the rows the
+    data migrations made (sectors, groups; post_migrate restores only permissions): put them back,
+    as `bootstrap` would."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Permission
+
+    from commitments.defaults import install_default_sectors, install_groups
+    from commitments.models import Sector
+
+    install_default_sectors(Sector)
+    install_groups(Group, Permission)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    # Factories set passwords; the production hasher would make every test wait for it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., object]:
     def make(*groups: str, **fields: object) -> object:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,8 +71,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "commitments",
 ]
 
@@ -144,6 +148,21 @@ STORAGES = {
     },
 }
 
+# --- Caches ---------------------------------------------------------------------------
+# The API throttle has its own alias: with Redis it is shared by every web process; the
+# throttle fails open if Redis is unreachable (fair use, not security), never with a 500.
+CACHES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
+}
+if os.environ.get("REDIS_URL"):
+    CACHES["throttle"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": "tracker-throttle",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -172,6 +191,31 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Reminders ------------------------------------------------------------------------
+# The daily digest of stale commitments (commitments/reminders.py, docs/operations.md): beat
+# starts it at REMINDER_HOUR:REMINDER_MINUTE in TIME_ZONE; `manage.py send_reminders` does the
+# same from cron. Two beats, a retried or redelivered run cannot send a second digest the same
+# day: each (recipient, day) is claimed in the database first.
+REMINDER_HOUR = env_int("REMINDER_HOUR", 7)
+REMINDER_MINUTE = env_int("REMINDER_MINUTE", 0)
+if not (0 <= REMINDER_HOUR <= 23 and 0 <= REMINDER_MINUTE <= 59):
+    raise ImproperlyConfigured(
+        f"REMINDER_HOUR={REMINDER_HOUR} / REMINDER_MINUTE={REMINDER_MINUTE} is not a time of day."
+    )
+# A claim still unsent after this long belongs to a dead worker and is taken over (the digest
+# is sent again: see docs/operations.md for the crash window). Keep it well above the time one
+# send can take (EMAIL_TIMEOUT per SMTP step). Decimals allowed, e.g. 0.05 (3 s) in tests.
+try:
+    REMINDER_CLAIM_TIMEOUT_MINUTES = float(os.environ.get("REMINDER_CLAIM_TIMEOUT_MINUTES", "").strip() or 15)
+except ValueError:
+    raise ImproperlyConfigured("REMINDER_CLAIM_TIMEOUT_MINUTES must be a number of minutes.") from None
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "commitments.tasks.send_reminders",
+        "schedule": crontab(hour=REMINDER_HOUR, minute=REMINDER_MINUTE),
+    },
+}
+
 # --- Domain ---------------------------------------------------------------------------
 # Days after which a commitment in a status is stale; None means never (final statuses).
 COMMITMENT_REVIEW_INTERVAL_DAYS: dict[str, int | None] = {
@@ -187,8 +231,58 @@ COMMITMENT_REVIEW_INTERVAL_DAYS: dict[str, int | None] = {
 TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- REST framework -------------------------------------------------------------------
+# Reading is public unless TRACKER_API_REQUIRE_LOGIN=1; every write needs a model permission.
+TRACKER_API_REQUIRE_LOGIN = env_bool("TRACKER_API_REQUIRE_LOGIN", False)
+# Fair-use limits (not a security control: DRF's throttle is not atomic across processes).
+TRACKER_API_THROTTLE_RATES = {
+    "anon": os.environ.get("TRACKER_API_THROTTLE_ANON", "120/minute"),
+    "user": os.environ.get("TRACKER_API_THROTTLE_USER", "1200/minute"),
+}
+# Keys API tokens' HMAC digests; the database never holds a token in clear.
+TRACKER_API_TOKEN_PEPPER = os.environ.get("TRACKER_API_TOKEN_PEPPER", "") or f"pepper:{SECRET_KEY}"
+TRACKER_API_MAX_PAGE_SIZE = 500
+
 REST_FRAMEWORK = {
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "commitments.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["commitments.api.permissions.ReadPublicWriteWithPermission"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "commitments.api.throttling.AnonThrottle",
+        "commitments.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["commitments.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "commitments.api.pagination.PageOrCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "commitments.api.schema.TrackerAutoSchema",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "commitments.api.negotiation.StrictFormatNegotiation",
+    "EXCEPTION_HANDLER": "commitments.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Commitment Tracker API",
+    "DESCRIPTION": (
+        "Every promise of a policy document as a tracked commitment: filters, evidence, the full review "
+        "history and progress reports. Reading is public; writes need a token or session of an analyst "
+        "or lead and, for commitments and reviews, an If-Match header with the commitment's ETag."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "commitments.choices.Status"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "commitments.api.schema.require_non_empty_query_strings",
+    ],
 }
 
 # --- Security (production mode) -------------------------------------------------------

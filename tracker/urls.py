@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 admin.site.site_header = "Commitment Tracker"
 admin.site.site_title = "Commitment Tracker"
@@ -7,4 +8,8 @@ admin.site.index_title = "Analyst workspace"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("commitments.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from commitments.defaults import install_default_sectors, install_groups
+from commitments.importer.seed import load_seeds
 from commitments.models import Sector
 
 
@@ -32,6 +33,9 @@ class Command(BaseCommand):
             sectors = install_default_sectors(Sector)
             permissions = install_groups(Group, Permission)
         self.stdout.write(f"Sectors: {sectors} created. Groups: {permissions} permission(s) added.")
+        for report in load_seeds():
+            for line in report.lines()[:2]:
+                self.stdout.write(f"Seed: {line}")
         if options["create_superuser"]:
             self._create_superuser()
 

@@ -1,0 +1,30 @@
+"""Errors as HTTP: Django ValidationError → 400 with field messages, append-only → 405."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from commitments.exceptions import ReviewIsAppendOnlyError
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "This write needs an If-Match header with the commitment's current ETag (GET it first); "
+        "it protects your colleagues' edits from being overwritten."
+    )
+    default_code = "precondition_required"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, ReviewIsAppendOnlyError):
+        exc = exceptions.MethodNotAllowed(context["request"].method, detail=str(exc))
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,309 @@
+"""Read serializers are plain and read-only (hot paths); write serializers list their fields explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from commitments.choices import Priority, Status
+from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
+
+MAX_ID = 2**63 - 1
+
+
+class SectorLinkSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="sector.slug")
+    name = serializers.CharField(source="sector.name")
+    primary = serializers.BooleanField(source="is_primary")
+
+
+class LatestReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="latest_review_id")
+    reviewed_at = serializers.DateTimeField(source="latest_review_at")
+    status_before = serializers.ChoiceField(choices=Status.choices, source="latest_review_status_before")
+    status_after = serializers.ChoiceField(choices=Status.choices, source="latest_review_status_after")
+    reviewer = serializers.CharField(source="latest_review_reviewer", allow_null=True)
+
+
+class CommitmentSerializer(serializers.Serializer):
+    """One commitment in a list (built on CommitmentQuerySet.for_api(): no query per item)."""
+
+    id = serializers.IntegerField(read_only=True)
+    reference = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+    text = serializers.CharField(read_only=True)
+    lead_in = serializers.CharField(read_only=True)
+    document = serializers.CharField(source="document.slug", read_only=True)
+    section = serializers.CharField(source="section.key", read_only=True, allow_null=True)
+    section_path = serializers.SerializerMethodField()
+    sectors = SectorLinkSerializer(source="sector_links", many=True, read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    owner = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
+    target_date = serializers.DateField(read_only=True, allow_null=True)
+    last_reviewed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    is_stale = serializers.BooleanField(read_only=True)
+    evidence_count = serializers.IntegerField(read_only=True)
+    latest_review = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, commitment: Commitment) -> str:
+        return reverse(
+            "api:commitment-detail", args=[commitment.reference], request=self.context.get("request")
+        )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_section_path(self, commitment: Commitment) -> list[str]:
+        paths: dict[int, list[str]] = self.context.get("section_paths", {})
+        return paths.get(commitment.section_id, []) if commitment.section_id else []
+
+    @extend_schema_field(LatestReviewSerializer(allow_null=True))
+    def get_latest_review(self, commitment: Commitment) -> dict[str, Any] | None:
+        if getattr(commitment, "latest_review_id", None) is None:
+            return None
+        return dict(LatestReviewSerializer(commitment).data)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    commitment = serializers.SlugRelatedField(
+        slug_field="reference",
+        queryset=Commitment.objects.all(),
+        help_text="Reference of the commitment this evidence is about (set on creation only).",
+    )
+    added_by = serializers.CharField(source="added_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "commitment",
+            "url",
+            "title",
+            "publisher",
+            "published_on",
+            "kind",
+            "signal",
+            "excerpt",
+            "added_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "added_by", "created_at"]
+
+    def validate_commitment(self, value: Commitment) -> Commitment:
+        if self.instance is not None and value.pk != self.instance.commitment_id:
+            raise serializers.ValidationError("Evidence cannot move to another commitment.")
+        return value
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    commitment = serializers.CharField(source="commitment.reference", read_only=True)
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True)
+    evidence: serializers.ManyRelatedField = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        many=True, read_only=True
+    )  # many=True returns a ManyRelatedField at run time; the stubs do not model that
+    changes_status = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "commitment",
+            "reviewer",
+            "reviewed_at",
+            "status_before",
+            "status_after",
+            "changes_status",
+            "rationale",
+            "evidence",
+        ]
+        read_only_fields = fields
+
+
+class CommitmentDetailSerializer(CommitmentSerializer):
+    version = serializers.IntegerField(read_only=True)
+    document_title = serializers.CharField(source="document.title", read_only=True)
+    start_offset = serializers.IntegerField(read_only=True)
+    end_offset = serializers.IntegerField(read_only=True)
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    reviews = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReviewSerializer(many=True))
+    def get_reviews(self, commitment: Commitment) -> list[dict[str, Any]]:
+        """The full history, oldest to newest."""
+        history = sorted(commitment.reviews.all(), key=lambda review: (review.reviewed_at, review.pk))
+        return list(ReviewSerializer(history, many=True).data)
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, help_text="The status after this review.")
+    rationale = serializers.CharField(
+        allow_blank=True, default="", max_length=10000, help_text="Required when the status changes."
+    )
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        default=list,
+        max_length=100,
+        help_text="Ids of this commitment's evidence that the review cites.",
+    )
+
+
+class CommitmentUpdateSerializer(serializers.Serializer):
+    """The curation fields a lead may change; status changes only through a review."""
+
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        help_text="Username of the analyst who keeps this commitment current, or null.",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    target_date = serializers.DateField(allow_null=True, required=False)
+    primary_sector = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Sector.objects.all(), allow_null=True, required=False
+    )
+    secondary_sectors = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Sector.objects.all(), many=True, required=False
+    )
+
+
+class SectionNodeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    heading = serializers.CharField()
+    level = serializers.IntegerField()
+    commitment_count = serializers.IntegerField()
+    children = serializers.ListField(child=serializers.DictField(), help_text="Nested sections, same shape.")
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:document-detail", lookup_field="slug")
+    source_url = serializers.CharField(
+        read_only=True, help_text="Where the text was published (http/https), or empty."
+    )
+    commitment_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "slug",
+            "url",
+            "reference_prefix",
+            "title",
+            "publisher",
+            "published_on",
+            "source_url",
+            "period_start",
+            "period_end",
+            "language",
+            "content_hash",
+            "commitment_count",
+        ]
+        read_only_fields = fields
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    sections = serializers.SerializerMethodField()
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "sections"]
+        read_only_fields = fields
+
+    @extend_schema_field(SectionNodeSerializer(many=True))
+    def get_sections(self, document: Document) -> list[dict[str, Any]]:
+        counts: dict[int, int] = self.context.get("section_counts", {})
+        nodes: dict[int, dict[str, Any]] = {}
+        roots: list[dict[str, Any]] = []
+        sections: list[Section] = list(document.sections.all())
+        for section in sections:
+            nodes[section.pk] = {
+                "key": section.key,
+                "heading": section.heading,
+                "level": section.level,
+                "commitment_count": counts.get(section.pk, 0),
+                "children": [],
+            }
+        for section in sections:
+            parent = nodes.get(section.parent_id) if section.parent_id else None
+            (parent["children"] if parent else roots).append(nodes[section.pk])
+        return roots
+
+
+class SectorSerializer(serializers.ModelSerializer):
+    # The stubs see Field.parent (the enclosing serializer); the metaclass moves declared fields off
+    # the class, so a field named "parent" is fine at run time.
+    parent = serializers.SlugRelatedField(  # type: ignore[assignment,var-annotated]
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    children = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sector
+        fields = ["slug", "name", "description", "parent", "children"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_children(self, sector: Sector) -> list[str]:
+        return [child.slug for child in sector.children.all()]
+
+
+class ProgressQuerySerializer(serializers.Serializer):
+    document = serializers.SlugField(required=False, help_text="Document slug; all documents if omitted.")
+    group_by = serializers.ChoiceField(
+        choices=["sector", "section", "status", "owner", "document"], default="sector"
+    )
+    as_of = serializers.DateField(
+        required=False, help_text="Answer from the review history as of the end of this day (YYYY-MM-DD)."
+    )
+
+
+class CountsSerializer(serializers.Serializer):
+    unassessed = serializers.IntegerField()
+    not_started = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    stalled = serializers.IntegerField()
+    partially_achieved = serializers.IntegerField()
+    achieved = serializers.IntegerField()
+    not_achieved = serializers.IntegerField()
+
+
+class ProgressRowSerializer(serializers.Serializer):
+    group = serializers.CharField(allow_null=True)
+    label = serializers.CharField(allow_null=True)  # type: ignore[assignment]  # shadows Field.label only in the stubs
+    total = serializers.IntegerField()
+    counts = CountsSerializer()
+    assessed_share = serializers.FloatField(help_text="Share of commitments with any status but unassessed.")
+    completion = serializers.FloatField(help_text="(achieved + ½ × partially achieved) / total.")
+    stale = serializers.IntegerField()
+
+
+class ProgressReportSerializer(serializers.Serializer):
+    group_by = serializers.CharField()
+    as_of = serializers.DateField(allow_null=True)
+    rows = ProgressRowSerializer(many=True)
+    overall = ProgressRowSerializer()
+
+
+class TimelineQuerySerializer(serializers.Serializer):
+    document = serializers.SlugField(required=False)
+    sector = serializers.SlugField(
+        required=False, help_text="Sector slug (with children, primary or secondary)."
+    )
+    interval = serializers.ChoiceField(choices=["month", "quarter"], default="month")
+
+
+class TimelinePointSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    counts = CountsSerializer()
+    total = serializers.IntegerField()
+
+
+class TimelineSerializer(serializers.Serializer):
+    interval = serializers.CharField()
+    points = TimelinePointSerializer(many=True)

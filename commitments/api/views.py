@@ -1,0 +1,487 @@
+"""Thin API views: they parse, check permissions and preconditions, and call services/reports."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from typing import Any, cast
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from commitments import exports, reports, services
+from commitments.api import serializers as api
+from commitments.api.conditional import StaleVersion, commitment_etag, expected_version
+from commitments.api.renderers import CSVRenderer
+from commitments.exceptions import ConcurrentEditError
+from commitments.filters import CommitmentFilterSet, EvidenceFilterSet, ReviewFilterSet
+from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
+from commitments.querysets import section_paths
+
+ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
+FIELD_ERRORS = OpenApiResponse(
+    {
+        "type": "object",
+        "additionalProperties": {},
+        "description": "Messages keyed by field name (`non_field_errors` for the rest); each value is a list "
+        "of messages, or for list fields an object of them keyed by item position.",
+    },
+    description="The request was refused; nothing was written.",
+)
+PRECONDITION_FAILED = OpenApiResponse(
+    inline_serializer(
+        "PreconditionFailed",
+        fields={"detail": serializers.CharField(), "current": api.CommitmentDetailSerializer()},
+    ),
+    description="If-Match did not match: the body carries the current representation and its ETag header.",
+)
+READ_ERRORS = {400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR}
+WRITE_ERRORS = {**READ_ERRORS, 405: ERROR}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    {"type": "string", "pattern": r'^(W/)?"commitment-[0-9]{1,19}-v[0-9]{1,10}"$'},
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The commitment\'s ETag from a GET, e.g. "commitment-12-v3". Missing → 428; stale → 412.',
+)
+FORMAT_CSV = OpenApiParameter(
+    "format", OpenApiTypes.STR, enum=["json", "csv"], description="`csv` streams the whole result as CSV."
+)
+CSV_BODY = OpenApiResponse(OpenApiTypes.STR, description="CSV, spreadsheet-safe (formula cells neutralised).")
+
+
+def acting_user(request: Request) -> User:
+    """The authenticated user of a write (the permission class lets no one else through)."""
+    return cast(User, request.user)
+
+
+def non_blank(params: Any) -> Any:
+    """Query parameters as given, refusing `?name=` (an empty value is a mistake, not "no filter")."""
+    blank = sorted(name for name, values in params.lists() if any(value == "" for value in values))
+    if blank:
+        raise serializers.ValidationError(
+            {name: ["Must not be empty: leave the parameter out."] for name in blank}
+        )
+    return params
+
+
+def wants_csv(request: Request) -> bool:
+    return getattr(request.accepted_renderer, "format", None) == "csv"
+
+
+def csv_response(header: Any, rows: Any, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(exports.csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def conditional(request: Request, etag: str, last_modified: datetime.datetime | None) -> HttpResponse | None:
+    """304 when the client's copy is current (If-None-Match / If-Modified-Since)."""
+    stamp = int(last_modified.timestamp()) if last_modified else None
+    return get_conditional_response(request._request, etag=etag, last_modified=stamp)
+
+
+def with_validators(
+    response: Response | HttpResponse, etag: str, last_modified: datetime.datetime | None
+) -> Any:
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List and filter commitments",
+        parameters=[FORMAT_CSV],
+        responses={
+            (200, "application/json"): api.CommitmentSerializer(many=True),
+            (200, "text/csv"): CSV_BODY,
+            **READ_ERRORS,
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One commitment with its evidence and full review history",
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Id or reference.")
+        ],
+        responses={200: api.CommitmentDetailSerializer, 304: None, **READ_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Change owner, priority, target date or sectors (leads)",
+        parameters=[IF_MATCH, OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        request=api.CommitmentUpdateSerializer,
+        responses={200: api.CommitmentDetailSerializer, 412: PRECONDITION_FAILED, 428: ERROR, **WRITE_ERRORS},
+    ),
+)
+class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = api.CommitmentSerializer
+    filterset_class = CommitmentFilterSet
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "patch", "post", "head", "options"]
+    write_permissions = {
+        "partial_update": ("commitments.change_commitment", "commitments.assign_commitment"),
+        "reviews": ("commitments.add_review",),
+    }
+
+    def get_queryset(self) -> QuerySet[Commitment]:
+        queryset = Commitment.objects.for_api()
+        if self.action in {"retrieve", "partial_update", "reviews"}:
+            queryset = queryset.prefetch_related(
+                # The detail shows all evidence and the whole history with its citations.
+                Prefetch("evidence", queryset=Evidence.objects.select_related("added_by").order_by("pk")),
+                Prefetch(
+                    "reviews",
+                    queryset=Review.objects.select_related("reviewer").prefetch_related(
+                        Prefetch("evidence", queryset=Evidence.objects.only("pk"))
+                    ),
+                ),
+            )
+        return queryset
+
+    def get_object(self) -> Commitment:
+        value = str(self.kwargs["pk"])
+        lookup = Q(reference=value)
+        if value.isdigit() and len(value) < 19:
+            lookup |= Q(pk=int(value))
+        commitment = get_object_or_404(self.get_queryset(), lookup)
+        self.check_object_permissions(self.request, commitment)
+        return commitment
+
+    def _context(self, commitments: list[Commitment]) -> dict[str, Any]:
+        return {
+            **self.get_serializer_context(),
+            "section_paths": section_paths({c.document_id for c in commitments}),
+        }
+
+    def _detail(self, commitment: Commitment, status_code: int = 200) -> Response:
+        data = api.CommitmentDetailSerializer(commitment, context=self._context([commitment])).data
+        return with_validators(
+            Response(data, status=status_code), commitment_etag(commitment), commitment.updated_at
+        )
+
+    def _stale(self, pk: int) -> Response:
+        current = self.get_queryset().get(pk=pk)
+        body = {
+            "detail": StaleVersion.default_detail,
+            "current": api.CommitmentDetailSerializer(current, context=self._context([current])).data,
+        }
+        return with_validators(Response(body, status=412), commitment_etag(current), current.updated_at)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        queryset = self.filter_queryset(self.get_queryset())
+        if wants_csv(request):
+            rows = (exports.commitment_row(item) for item in queryset.iterator(chunk_size=1000))
+            return csv_response(exports.COMMITMENT_COLUMNS, rows, "commitments.csv")
+        page = list(self.paginate_queryset(queryset) or [])
+        data = api.CommitmentSerializer(page, many=True, context=self._context(page)).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        commitment = self.get_object()
+        not_modified = conditional(request, commitment_etag(commitment), commitment.updated_at)
+        return not_modified or self._detail(commitment)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        commitment = self.get_object()
+        try:
+            version = expected_version(request, commitment)
+        except StaleVersion:
+            return self._stale(commitment.pk)
+        changes = api.CommitmentUpdateSerializer(data=request.data, partial=True)
+        changes.is_valid(raise_exception=True)
+        try:
+            services.update_commitment(
+                commitment=commitment,
+                actor=acting_user(request),
+                expected_version=version,
+                **changes.validated_data,
+            )
+        except ConcurrentEditError:
+            return self._stale(commitment.pk)
+        return self._detail(self.get_queryset().get(pk=commitment.pk))
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The commitment's review history, oldest first",
+        responses={200: api.ReviewSerializer(many=True), **READ_ERRORS},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record a review: new status, rationale, cited evidence",
+        parameters=[IF_MATCH],
+        request=api.ReviewCreateSerializer,
+        responses={201: api.ReviewSerializer, 412: PRECONDITION_FAILED, 428: ERROR, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], serializer_class=api.ReviewSerializer, filter_backends=[])
+    def reviews(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        commitment = self.get_object()
+        if request.method == "GET":
+            history = (
+                Review.objects.filter(commitment=commitment)
+                .select_related("commitment", "reviewer")
+                .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.only("pk")))
+                .order_by("reviewed_at", "pk")
+            )
+            page = self.paginate_queryset(history)
+            return self.get_paginated_response(api.ReviewSerializer(page, many=True).data)
+        try:
+            version = expected_version(request, commitment)
+        except StaleVersion:
+            return self._stale(commitment.pk)
+        proposal = api.ReviewCreateSerializer(data=request.data)
+        proposal.is_valid(raise_exception=True)
+        try:
+            review = services.record_review(
+                commitment=commitment,
+                reviewer=acting_user(request),
+                status=proposal.validated_data["status"],
+                rationale=proposal.validated_data["rationale"],
+                evidence=proposal.validated_data["evidence"],
+                expected_version=version,
+            )
+        except ConcurrentEditError:
+            return self._stale(commitment.pk)
+        review = Review.objects.select_related("commitment", "reviewer").get(pk=review.pk)
+        response = Response(api.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+        return with_validators(response, commitment_etag(commitment), commitment.updated_at)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Evidence, newest first", responses={200: api.EvidenceSerializer(many=True), **READ_ERRORS}
+    ),
+    retrieve=extend_schema(responses={200: api.EvidenceSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        summary="Add evidence to a commitment", responses={201: api.EvidenceSerializer, **WRITE_ERRORS}
+    ),
+    partial_update=extend_schema(
+        summary="Correct evidence", responses={200: api.EvidenceSerializer, **WRITE_ERRORS}
+    ),
+)
+class EvidenceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = api.EvidenceSerializer
+    filterset_class = EvidenceFilterSet
+    lookup_value_regex = "[^/]+"  # a malformed id is the API's JSON 404, not the site's HTML one
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    write_permissions = {
+        "create": ("commitments.add_evidence",),
+        "partial_update": ("commitments.change_evidence",),
+    }
+
+    def get_queryset(self) -> QuerySet[Evidence]:
+        return Evidence.objects.select_related("commitment", "added_by").order_by("-created_at", "-pk")
+
+    def perform_create(self, serializer: Any) -> None:
+        evidence = Evidence(**serializer.validated_data)
+        serializer.instance = services.save_evidence(evidence=evidence, actor=acting_user(self.request))
+
+    def perform_update(self, serializer: Any) -> None:
+        evidence = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(evidence, name, value)
+        serializer.instance = services.save_evidence(evidence=evidence, actor=acting_user(self.request))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Documents", responses={200: api.DocumentSerializer(many=True), **READ_ERRORS}
+    ),
+    retrieve=extend_schema(
+        summary="A document with its section tree",
+        responses={200: api.DocumentDetailSerializer, **READ_ERRORS},
+    ),
+)
+class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+    serializer_class = api.DocumentSerializer
+
+    def get_queryset(self) -> QuerySet[Document]:
+        queryset = (
+            Document.objects.defer("full_text")
+            .annotate(commitment_count=Count("commitments"))
+            .order_by("-published_on", "title", "pk")
+        )
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                Prefetch("sections", queryset=Section.objects.order_by("position"))
+            )
+        return queryset
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        return api.DocumentDetailSerializer if self.action == "retrieve" else api.DocumentSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if self.action == "retrieve" and "slug" in self.kwargs:
+            context["section_counts"] = dict(
+                Commitment.objects.filter(document__slug=self.kwargs["slug"], section__isnull=False)
+                .values_list("section_id")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+        return context
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The sector taxonomy (tree)", responses={200: api.SectorSerializer(many=True)})
+)
+class SectorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = api.SectorSerializer
+    pagination_class = None
+    queryset = (
+        Sector.objects.select_related("parent").prefetch_related("children").order_by("position", "name")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="What changed: reviews, newest first",
+        responses={200: api.ReviewSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(responses={200: api.ReviewSerializer, **READ_ERRORS}),
+)
+class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reviews are append-only: PUT, PATCH and DELETE answer 405."""
+
+    serializer_class = api.ReviewSerializer
+    filterset_class = ReviewFilterSet
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "head", "options", "put", "patch", "delete"]
+
+    def get_queryset(self) -> QuerySet[Review]:
+        return (
+            Review.objects.select_related("commitment", "reviewer")
+            .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.only("pk")))
+            .order_by("-reviewed_at", "-pk")
+        )
+
+
+def report_state(queryset: QuerySet[Commitment]) -> tuple[str, datetime.datetime | None]:
+    """A cheap fingerprint of everything a report reads: every review and curation bumps a version
+    (so the sum only grows), imports change the count or the document's timestamp."""
+    state = queryset.order_by().aggregate(
+        n=Count("pk"), versions=Sum("version"), updated=Max("updated_at"), text=Max("document__updated_at")
+    )
+    stamps = [stamp for stamp in (state["updated"], state["text"]) if stamp is not None]
+    last_modified = max(stamps) if stamps else None
+    stamp = last_modified.isoformat() if last_modified else "-"
+    return f"{state['n']}:{state['versions']}:{stamp}", last_modified
+
+
+def report_etag(request: Request, state: str) -> str:
+    digest = hashlib.sha256(f"{state}|{request.get_full_path()}|{timezone.localdate()}".encode()).hexdigest()
+    return f'"report-{digest[:32]}"'
+
+
+def report_commitments(params: dict[str, Any]) -> QuerySet[Commitment]:
+    queryset = Commitment.objects.all()
+    if params.get("document"):
+        if not Document.objects.filter(slug=params["document"]).exists():
+            raise Http404(f"No document {params['document']!r}.")
+        queryset = queryset.filter(document__slug=params["document"])
+    if params.get("sector"):
+        queryset = queryset.in_sectors([params["sector"]])
+    return queryset
+
+
+class ReportView(APIView):
+    """Shared by the reports: validate the query, select the commitments, fingerprint them."""
+
+    query_serializer: type[serializers.Serializer[Any]]
+
+    def begin(
+        self, request: Request
+    ) -> tuple[dict[str, Any], QuerySet[Commitment], str, datetime.datetime | None]:
+        query = self.query_serializer(data=non_blank(request.query_params))
+        query.is_valid(raise_exception=True)
+        params = dict(query.validated_data)
+        commitments = report_commitments(params)
+        state, last_modified = report_state(commitments)
+        return params, commitments, report_etag(request, state), last_modified
+
+
+class ProgressReportView(ReportView):
+    query_serializer = api.ProgressQuerySerializer
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+    @extend_schema(
+        summary="Progress by sector, section, status, owner or document — now or as of any day",
+        parameters=[api.ProgressQuerySerializer, FORMAT_CSV],
+        responses={
+            (200, "application/json"): api.ProgressReportSerializer,
+            (200, "text/csv"): CSV_BODY,
+            304: None,
+            **READ_ERRORS,
+        },
+    )
+    def get(self, request: Request) -> Any:
+        params, commitments, etag, last_modified = self.begin(request)
+        if not_modified := conditional(request, etag, last_modified):
+            return not_modified
+        report = reports.progress(commitments, group_by=params["group_by"], as_of=params.get("as_of"))
+        if wants_csv(request):
+            rows = reports.progress_csv_rows(report)
+            response: Any = csv_response(
+                reports.PROGRESS_CSV_COLUMNS, rows, f"progress-by-{report.group_by}.csv"
+            )
+        else:
+            body = {
+                "group_by": report.group_by,
+                "as_of": report.as_of,
+                "rows": report.rows,
+                "overall": report.overall,
+            }
+            response = Response(api.ProgressReportSerializer(body).data)
+        return with_validators(response, etag, last_modified)
+
+
+class TimelineReportView(ReportView):
+    query_serializer = api.TimelineQuerySerializer
+
+    @extend_schema(
+        summary="Count per status at the end of each month or quarter (burn-up chart)",
+        parameters=[api.TimelineQuerySerializer],
+        responses={200: api.TimelineSerializer, 304: None, **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Any:
+        params, commitments, etag, last_modified = self.begin(request)
+        if not_modified := conditional(request, etag, last_modified):
+            return not_modified
+        start = None
+        if params.get("document"):
+            start = (
+                Document.objects.filter(slug=params["document"])
+                .values_list("period_start", flat=True)
+                .first()
+            )
+        points = reports.timeline(commitments, interval=params["interval"], start=start)
+        data = api.TimelineSerializer({"interval": params["interval"], "points": points}).data
+        return with_validators(Response(data), etag, last_modified)

@@ -1,0 +1,385 @@
+"""Line-level layout: headings, list items and paragraphs of a plain-text policy document.
+
+``build_blocks()`` turns physical lines into logical blocks (a heading, a paragraph, one list item)
+with the original spans of their content, re-joining lines that were wrapped or split by a page
+break and leaving page furniture out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from commitments.importer.text import Line, ends_open, ends_terminal, is_page_number, words
+
+_KEYWORD_HEADING_RE = re.compile(
+    r"(?P<kw>(?i:part|chapter|section|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
+    r"(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty))(?![\w.])\.?(?:\s*[:.\-–—]\s*|\s+|$)(?P<title>.*)"
+)
+_NUMBERED_HEADING_RES = (
+    ("decimal", re.compile(r"(?P<num>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?P<title>\S.*)")),
+    ("roman", re.compile(r"(?P<num>[IVXLC]{1,7})\.\s+(?P<title>\S.*)")),
+    ("arabic", re.compile(r"(?P<num>\d{1,2})(?P<dot>\.)?\s+(?P<title>\S.*)")),
+    ("paren", re.compile(r"\((?P<num>\d{1,2})\)\s*(?P<title>\S.*)")),
+    ("alpha", re.compile(r"(?P<num>[A-Z])\.\s+(?P<title>\S.*)")),
+)
+_BULLET_RE = re.compile(
+    r"(?:(?P<dash>[-–—])(?=\s)|(?P<sym>[*•·▪◦●○■□◆◇♦❖►▸➢➤➔→✓✔\uf0a7\uf0b7\uf0d8\uf076]|o(?=\s))|(?P<dec>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?=[A-Z])|\((?P<pnum>\d{1,3})\)|\((?P<palpha>[a-z]|[ivx]{2,5})\)"
+    r"|(?P<num>\d{1,3})(?P<numsep>[.)])(?=\s)|(?P<alpha>[a-z]|[ivx]{2,5})(?P<alphasep>[.)])(?=\s)"
+    r"|(?P<ualpha>[A-Z])\)(?=\s))\s*(?=\S)"
+)
+_MODAL_WORD_RE = re.compile(r"\b(?:will|shall)\b")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_SMALL_WORDS = words("a an the of and or for in on at by to with from as vs its into towards toward")
+KNOWN_TOP_HEADINGS = words(
+    """preamble preface foreword introduction conclusion conclusions epilogue afterword summary abstract
+    annex annexes appendix appendices references glossary acknowledgements acknowledgments contents
+    postscript overview background"""
+) | {"executive summary", "table of contents", "concluding remarks", "closing remarks", "final remarks"}
+KEYWORD_KINDS = words(
+    """part chapter section annex appendix goal objective pillar priority theme outcome strategy"""
+)
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+@dataclass(slots=True)
+class Heading:
+    kind: str  # "roman", "arabic", "decimal-2", "paren", "alpha", "chapter", ..., "top", "plain"
+    number: str | None
+    title: str
+    text: str
+    start: int
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str  # "heading", "para" or "item"
+    parts: list[tuple[int, int]] = field(default_factory=list)
+    last_line: str = ""
+    open_parens: int = 0
+    marker: str = ""
+    indent: int = 0
+    starts_lower: bool = False
+    number: str = ""
+    heading: Heading | None = None
+
+    def add(self, start: int, end: int, line_text: str) -> None:
+        self.parts.append((start, end))
+        self.last_line = line_text
+        self.open_parens += line_text.count("(") - line_text.count(")")
+
+
+def roman_value(s: str) -> int:
+    total = 0
+    for index, ch in enumerate(s):
+        value = _ROMAN_VALUES.get(ch.upper(), 0)
+        nxt = _ROMAN_VALUES.get(s[index + 1].upper(), 0) if index + 1 < len(s) else 0
+        total += -value if value < nxt else value
+    return total
+
+
+def _ordinal(kind: str, number: str) -> tuple[str, int]:
+    """(prefix, position) so that siblings can be recognised: "3.2" -> ("3.", 2), "IV" -> ("", 4)."""
+    if "." in number:
+        prefix, last = number.rsplit(".", 1)
+        return prefix + ".", int(last) if last.isdigit() else 0
+    if number.isdigit():
+        return "", int(number)
+    if kind in {"roman", "paren-roman"} or (len(number) > 1 and set(number.upper()) <= set(_ROMAN_VALUES)):
+        return "", roman_value(number)
+    return "", ord(number.upper()[0]) - 64 if number else 0
+
+
+def bullet_at(s: str) -> tuple[str, str, int] | None:
+    """(marker kind, item number, length of the marker) for a line that starts a list item."""
+    match = _BULLET_RE.match(s)
+    if not match or match.end() >= len(s):
+        return None
+    if match.group("dash"):
+        return "dash", "", match.end()
+    if match.group("dec"):
+        return "decimal", match.group("dec"), match.end()
+    if match.group("sym"):
+        return "sym" + match.group("sym"), "", match.end()
+    if match.group("pnum"):
+        return "paren-num", match.group("pnum"), match.end()
+    if match.group("palpha"):
+        value = match.group("palpha")
+        return ("paren-roman" if len(value) > 1 else "paren-alpha"), value, match.end()
+    if match.group("num"):
+        return "num" + match.group("numsep"), match.group("num"), match.end()
+    if match.group("alpha"):
+        value = match.group("alpha")
+        kind = "roman" if len(value) > 1 else "alpha"
+        return kind + match.group("alphasep"), value, match.end()
+    return "ualpha)", match.group("ualpha"), match.end()
+
+
+def title_case_ratio(s: str) -> float:
+    words = [w for w in _WORD_RE.findall(s) if w.lower() not in _SMALL_WORDS]
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w[0].isupper()) / len(words)
+
+
+def heading_shaped(title: str, *, strict: bool = False) -> bool:
+    title = title.strip()
+    if not title:
+        return False
+    words = title.split()
+    if len(title) > 160 or len(words) > 22 or title[-1] in ".;:,":
+        return False
+    if _MODAL_WORD_RE.search(title) or not (title[0].isupper() or title[0].isdigit() or title[0] in "\"“‘'("):
+        return False
+    return not strict or (len(words) <= 12 and title_case_ratio(title) >= 0.5)
+
+
+def plain_heading_shaped(s: str) -> bool:
+    """An unnumbered heading: a short line in title case, or a known one ("Preamble", "Conclusion")."""
+    if s.lower().strip(" :") in KNOWN_TOP_HEADINGS:
+        return True
+    words = s.split()
+    if not 1 <= len(words) <= 10 or len(s) > 80 or s[-1] in ".;:,!?" or not s[0].isupper():
+        return False
+    if _MODAL_WORD_RE.search(s.lower()) or bullet_at(s) or is_page_number(s):
+        return False
+    return title_case_ratio(s) >= 0.6
+
+
+class LayoutReader:
+    """Walks the lines of the body once, producing blocks."""
+
+    def __init__(self, lines: list[Line], body_start: int) -> None:
+        self.lines = lines
+        self.body_start = body_start
+        self.blocks: list[Block] = []
+        self._alpha_headings: list[str] = []
+        # In hard-wrapped text a line as wide as the wrap width is part of a paragraph, not a heading.
+        widths = sorted(len(line.text) for line in lines if not line.blank)
+        wrap = widths[int(len(widths) * 0.9)] if widths else 0
+        self.max_plain_heading = int(wrap * 0.8) if 40 <= wrap <= 100 else 10_000
+
+    # -- look-ahead helpers ------------------------------------------------------------------
+    def _next_content(self, index: int) -> int | None:
+        for j in range(index + 1, len(self.lines)):
+            if not self.lines[j].blank and not self.lines[j].noise:
+                return j
+        return None
+
+    def _blank_follows(self, index: int) -> bool:
+        j = index + 1
+        while j < len(self.lines) and self.lines[j].noise:
+            j += 1
+        return j >= len(self.lines) or self.lines[j].blank
+
+    # -- headings ----------------------------------------------------------------------------
+    def numbered_heading(self, s: str) -> tuple[str, str, str] | None:
+        """(kind, number, title) when ``s`` has the shape of a numbered heading."""
+        keyword = _KEYWORD_HEADING_RE.fullmatch(s)
+        if keyword:
+            title = keyword.group("title").strip()
+            if not title or heading_shaped(title):
+                return keyword.group("kw").lower(), keyword.group("num"), title
+            return None
+        for kind, regex in _NUMBERED_HEADING_RES:
+            match = regex.fullmatch(s)
+            if not match:
+                continue
+            title = match.group("title").strip()
+            number = match.group("num")
+            strict = kind == "arabic" and not match.group("dot")
+            if not heading_shaped(title, strict=strict) or (strict and number.startswith("0")):
+                return None
+            if kind == "decimal":
+                kind = f"decimal-{number.count('.') + 1}"
+            elif kind == "roman" and len(number) == 1 and self._alpha_headings:
+                previous = self._alpha_headings[-1]
+                if ord(number) == ord(previous) + 1:
+                    kind = "alpha"
+            return kind, number, title
+        return None
+
+    def _is_list_sibling(self, kind: str, number: str, other: str) -> bool:
+        shape = self.numbered_heading(other)
+        if shape is None:
+            bullet = bullet_at(other)
+            if not bullet:
+                return False
+            other_number = bullet[1]
+        elif shape[0] != kind:
+            return False
+        else:
+            other_number = shape[1]
+        prefix, position = _ordinal(kind, number)
+        other_prefix, other_position = _ordinal(kind, other_number)
+        return prefix == other_prefix and other_position == position + 1
+
+    def _heading_at(self, index: int, blank_before: bool) -> tuple[Heading, int] | None:
+        """The heading starting at line ``index`` and the index of its last line, if it is one."""
+        line = self.lines[index]
+        s = line.text
+        shape = self.numbered_heading(s)
+        if shape is not None:
+            kind, number, title = shape
+            nxt = self._next_content(index)
+            keyword = kind in KEYWORD_KINDS
+            if not keyword:
+                if nxt is not None and self._is_list_sibling(kind, number, self.lines[nxt].text):
+                    return None  # "1. Expand ..." followed by "2. Build ...": a numbered list
+                previous = self.blocks[-1] if self.blocks else None
+                style = {"arabic": "num." if s.split()[0].endswith(".") else "", "paren": "paren-num"}.get(
+                    kind
+                )
+                if previous is not None and previous.kind == "item" and style and previous.marker == style:
+                    _, pos = _ordinal(kind, number)
+                    _, prev_pos = _ordinal(kind, previous.number)
+                    if pos == prev_pos + 1:
+                        return None  # the last item of a numbered list
+                if kind == "arabic" and not s.split()[0].endswith(".") and not blank_before:
+                    return None
+            last = index
+            if not title and nxt is not None and plain_heading_shaped(self.lines[nxt].text):
+                title, last = self.lines[nxt].text, nxt  # "Chapter 3" / "Energy Security"
+                text = f"{s} {title}"
+            else:
+                text = s
+                if (
+                    nxt == index + 1
+                    and len(s) >= 40
+                    and self._blank_follows(nxt)
+                    and heading_shaped(self.lines[nxt].text)
+                    and len(self.lines[nxt].text.split()) <= 10
+                    and self.numbered_heading(self.lines[nxt].text) is None
+                    and not bullet_at(self.lines[nxt].text)
+                ):
+                    title, text, last = f"{title} {self.lines[nxt].text}", f"{s} {self.lines[nxt].text}", nxt
+            if kind == "alpha":
+                self._alpha_headings.append(number)
+            normalised = number.upper() if kind in {"roman", "alpha"} else number
+            return Heading(kind, normalised, title.strip(" :.-–—"), " ".join(text.split()), line.start), last
+        if not blank_before or not plain_heading_shaped(s):
+            return None
+        if len(s) > self.max_plain_heading and s.lower().strip(" :") not in KNOWN_TOP_HEADINGS:
+            return None
+        nxt = self._next_content(index)
+        known = s.lower().strip(" :") in KNOWN_TOP_HEADINGS
+        if not known and not self._blank_follows(index):
+            following = self.lines[nxt].text if nxt is not None else ""
+            if not (title_case_ratio(s) >= 0.8 and len(s.split()) <= 8 and len(following) > len(s)):
+                return None
+        kind = "top" if known else "plain"
+        return Heading(kind, None, s.strip(" :"), " ".join(s.split()).rstrip(":"), line.start), index
+
+    # -- continuation ------------------------------------------------------------------------
+    def _continues(
+        self, block: Block, index: int, blank_before: bool, page_break: bool = False
+    ) -> int | None:
+        """Offset where ``line``'s content starts if it continues ``block``, else None."""
+        if block.kind == "heading":
+            return None
+        line = self.lines[index]
+        last = block.last_line
+        s = line.text
+        bullet = bullet_at(s)
+        if bullet is None or bullet[0] == "decimal":
+            if not blank_before:
+                if line.indent <= block.indent and self._fresh_heading(s, last):
+                    return None  # one paragraph per line, no blank lines: "II. Governance" starts anew
+                return line.start if bullet is None or not ends_terminal(last) else None
+            if bullet is not None or ends_terminal(last) or self.numbered_heading(s) is not None:
+                return None
+            if s[0].islower() or ends_open(last):
+                return line.start
+            if page_break and not self._standalone_heading(index):
+                return line.start  # "... the Space" / footer / "Climate Observatory."
+            return None
+        kind, _, marker_length = bullet
+        if kind != "dash" or ends_terminal(last):
+            return None
+        rest = s[marker_length:]
+        if last.endswith("-") and last[-2:-1].isalpha():
+            return line.start + marker_length  # "the Earth-" + "- Moon system"
+        if not (rest[0].islower() or rest[0].isdigit()):
+            return None
+        if ends_open(last) or block.open_parens > 0:
+            return line.start + marker_length
+        if last[-1:].isdigit() and rest[0].isdigit():
+            return line.start  # "2021" + "- 2025": keep the dash of the range
+        if block.kind == "para" and not blank_before:
+            return line.start + marker_length
+        return None
+
+    def _standalone_heading(self, index: int) -> bool:
+        line = self.lines[index]
+        return (
+            plain_heading_shaped(line.text)
+            and len(line.text) <= self.max_plain_heading
+            and self._blank_follows(index)
+        )
+
+    def _fresh_heading(self, s: str, last: str) -> bool:
+        shape = self.numbered_heading(s)
+        if shape is not None:
+            return ends_terminal(last) or (shape[0] in KEYWORD_KINDS and not ends_open(last))
+        if not re.search(r"[.!?][\"'”’)\]]*$", last) or "," in s:
+            return False
+        known = s.lower().strip(" :") in KNOWN_TOP_HEADINGS
+        return plain_heading_shaped(s) and (known or (len(s.split()) <= 8 and title_case_ratio(s) >= 0.8))
+
+    # -- main loop ---------------------------------------------------------------------------
+    def read(self) -> list[Block]:
+        current: Block | None = None
+        blank_before = True
+        page_break = False
+        last_page = 0
+        index = self.body_start
+        lines = self.lines
+        while index < len(lines):
+            line = lines[index]
+            if line.noise:
+                page_break = True
+                index += 1
+                continue
+            if line.blank:
+                blank_before = True
+                index += 1
+                continue
+            page_break = page_break or line.page != last_page
+            last_page = line.page
+            after_page_break, page_break = page_break, False
+            if current is not None:
+                start = self._continues(current, index, blank_before, after_page_break)
+                if start is not None:
+                    current.add(start, line.end, line.text)
+                    blank_before = False
+                    index += 1
+                    continue
+            fresh = (
+                blank_before
+                or current is None
+                or current.kind == "heading"
+                or ends_terminal(current.last_line)
+            )
+            found = self._heading_at(index, fresh)
+            if found is not None:
+                heading, last = found
+                current = Block("heading", [(line.start, lines[last].end)], heading=heading)
+                self.blocks.append(current)
+                index = last + 1
+                blank_before = False
+                continue
+            bullet = bullet_at(line.text)
+            if bullet is not None:
+                kind, number, marker_length = bullet
+                current = Block("item", marker=kind, indent=line.indent, number=number)
+                rest = line.text[marker_length:]
+                current.starts_lower = rest[:1].islower()
+                current.add(line.start + marker_length, line.end, rest)
+            else:
+                current = Block("para", indent=line.indent)
+                current.add(line.start, line.end, line.text)
+            self.blocks.append(current)
+            blank_before = False
+            index += 1
+        return self.blocks

@@ -1,0 +1,424 @@
+"""Plain-text policy document -> heading tree and forward-looking commitments.
+
+Pure text processing: no ORM, no network. ``extract()`` takes the document text exactly as stored
+(after BOM removal, CRLF kept) and every offset it returns indexes that string. The layout work
+lives in ``text.py`` (lines, page furniture, re-joining) and ``layout.py`` (headings, items,
+paragraphs); the sentence rules in ``rules.py``. What counts as a commitment: docs/importing.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field, replace
+
+from commitments.importer import rules
+from commitments.importer.layout import (
+    KNOWN_TOP_HEADINGS,
+    Block,
+    Heading,
+    LayoutReader,
+    bullet_at,
+)
+from commitments.importer.text import (
+    Dehyphenator,
+    Line,
+    ends_open,
+    is_page_number,
+    join_parts,
+    mark_page_furniture,
+    split_lines,
+    words,
+)
+
+
+class DocumentError(ValueError):
+    """Readable one-line reason the input is not a usable document."""
+
+
+@dataclass(frozen=True)
+class Section:
+    number: str | None
+    title: str
+    heading: str
+    level: int
+    path: tuple[str, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Commitment:
+    text: str
+    section: tuple[str, ...]
+    lead_in: str | None
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class ExtractedDocument:
+    title: str | None
+    sections: tuple[Section, ...]
+    commitments: tuple[Commitment, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+
+
+def read_document(path: str | os.PathLike[str]) -> str:
+    """The text of a UTF-8 document (BOM removed, line endings untouched), or DocumentError."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise DocumentError(f"cannot read {name}: no such file") from None
+    except IsADirectoryError:
+        raise DocumentError(f"cannot read {name}: is a directory, not a file") from None
+    except PermissionError:
+        raise DocumentError(f"cannot read {name}: permission denied") from None
+    except OSError as err:
+        raise DocumentError(f"cannot read {name}: {err.strerror or err}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DocumentError(f"cannot read {name}: UTF-16 text is not supported, save the file as UTF-8")
+    if b"\x00" in data:
+        raise DocumentError(f"cannot read {name}: binary file (contains NUL bytes), expected plain text")
+    try:
+        decoded: str | None = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        decoded = _decode_legacy(data)
+        if decoded is None:
+            byte = f"0x{data[err.start]:02x}"
+            raise DocumentError(
+                f"cannot read {name}: not UTF-8 text (invalid byte {byte} at offset {err.start})"
+            ) from None
+    text = (decoded or "").removeprefix("\ufeff")
+    if not text.strip():
+        reason = "the file is empty" if not text else "the file contains only whitespace"
+        raise DocumentError(f"cannot read {name}: {reason}")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if controls > max(8, len(text) // 200):
+        raise DocumentError(f"cannot read {name}: binary file (control characters), expected plain text")
+    return text
+
+
+def _decode_legacy(data: bytes) -> str | None:
+    """Windows-1252 for files that are clearly text but not UTF-8 (a few accented letters or quotes)."""
+    high = sum(1 for byte in data if byte >= 0x80)
+    if high > max(16, len(data) // 20):
+        return None
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Title and front matter
+
+_DATE_RE = re.compile(
+    r"(?i)^(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4}$"
+    r"|^\d{4}(?:\s*[-–]\s*\d{4})?$|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$"
+)
+_PUBLISHER_RE = re.compile(
+    r"(?i)\b(?:office|ministry|department|council|commission|agency|administration|bureau|secretariat|press|"
+    r"published|issued|prepared|released|translated)\b"
+)
+_MODAL_RE = re.compile(r"\b(?:will|shall)\b")
+_TITLE_WORD_RE = re.compile(
+    r"(?i)\b(?:plan|program|programme|strategy|white\s+paper|outline|report|perspective|policy|agenda|"
+    r"vision|framework|roadmap|blueprint)\b"
+)
+
+
+def _front_matter(lines: list[Line], reader: LayoutReader) -> tuple[str | None, int]:
+    """The document title and the index of the first body line.
+
+    Front matter is the run of short blocks before the first heading, list item or sentence; the
+    title is its most prominent line (long, with a colon or a word like "Plan"), not the publisher
+    or the date.
+    """
+    candidates: list[tuple[int, int]] = []  # (score, line index)
+    content = [index for index, line in enumerate(lines) if not line.blank]
+    stop = 0
+    for position, index in enumerate(content[:12]):
+        s = lines[index].text
+        following = lines[content[position + 1]].text if position + 1 < len(content) else ""
+        if _body_like(s, reader) or following[:1].islower():
+            break
+        stop = index + 1
+        if (lines[index].noise and is_page_number(s)) or _DATE_RE.match(s) or not any(c.isalpha() for c in s):
+            continue
+        score = len(s) + (30 if ":" in s else 0) + (15 if _TITLE_WORD_RE.search(s) else 0)
+        if _PUBLISHER_RE.search(s) and ":" not in s and not _TITLE_WORD_RE.search(s):
+            score -= 60
+        candidates.append((score, index))
+    if not candidates:
+        return None, 0
+    best = max(candidates, key=lambda c: (c[0], -c[1]))[1]
+    return " ".join(lines[best].text.split()), stop
+
+
+def _body_like(s: str, reader: LayoutReader) -> bool:
+    """A line that belongs to the body: a heading, a list item or part of a sentence."""
+    return bool(
+        reader.numbered_heading(s)
+        or bullet_at(s)
+        or s.lower().strip(" :") in KNOWN_TOP_HEADINGS
+        or len(s) > 200
+        or s[-1] in ".;:,!?"
+        or not (s[0].isupper() or s[0].isdigit() or s[0] in "\"“‘'(")
+        or _MODAL_RE.search(s)
+        or ends_open(s)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Extraction
+
+
+@dataclass(slots=True)
+class _Lead:
+    text: str
+    forward: bool
+    level: int
+
+
+@dataclass(slots=True)
+class _ListLevel:
+    marker: str
+    indent: int
+    lower_nested: bool
+    lead: _Lead | None
+    last_text: str = ""
+    last_forward: bool = False
+    last_colon: bool = False
+    last_lower: bool = False
+
+
+_ITEM_TAIL_RE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$")
+# Numbering schemes that replace a "Preamble"/"Introduction" at the top instead of nesting under it.
+_TOP_LEVEL_KINDS = words("part chapter section annex appendix goal pillar roman arabic")
+
+
+@dataclass
+class _Extractor:
+    text: str
+    dehyphenator: Dehyphenator
+    sections: list[tuple[Heading, int, tuple[str, ...]]] = field(default_factory=list)
+    commitments: list[Commitment] = field(default_factory=list)
+    stack: list[tuple[str, str]] = field(default_factory=list)
+    lead: _Lead | None = None
+    levels: list[_ListLevel] = field(default_factory=list)
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(heading for _, heading in self.stack)
+
+    def heading(self, heading: Heading) -> None:
+        kind = heading.kind
+        kinds = [k for k, _ in self.stack]
+        if kind == "top":
+            self.stack.clear()
+        elif kind == "plain":
+            if self.stack and self.stack[-1][0] == "plain":
+                self.stack.pop()
+        elif kind in kinds:
+            del self.stack[kinds.index(kind) :]
+        elif self.stack and self.stack[0][0] == "top" and kind in _TOP_LEVEL_KINDS:
+            self.stack.clear()
+        self.stack.append((kind, heading.text))
+        self.sections.append((heading, len(self.stack), self.path))
+        self.levels.clear()
+        if self.lead is not None and len(self.stack) <= self.lead.level:
+            self.lead = None
+
+    def _add(
+        self, clean: str, offsets: list[int], span: tuple[int, int], rule: str, lead: str | None
+    ) -> None:
+        a, b = span
+        while a < b and clean[a] == " ":
+            a += 1
+        while b > a and clean[b - 1] == " ":
+            b -= 1
+        if a >= b:
+            return
+        self.commitments.append(Commitment(clean[a:b], self.path, lead, offsets[a], offsets[b - 1] + 1, rule))
+
+    def _sentences(self, clean: str, offsets: list[int], lead: str | None) -> tuple[bool, tuple[int, int]]:
+        """Add the commitments among the sentences; returns (any added, span of the lead-in sentence(s))."""
+        spans = rules.split_sentences(clean)
+        added = False
+        for a, b in spans:
+            rule = rules.classify(clean[a:b])
+            if rule is None:
+                continue
+            if clean[a:b].rstrip().endswith(":"):
+                rule = "lead-in"
+            self._add(clean, offsets, (a, b), rule, lead)
+            added = True
+        if not spans:
+            return added, (0, 0)
+        lead_span = spans[-1]
+        bare = rules.find_modal(clean[lead_span[0] : lead_span[1]].replace("’", "'"))
+        if len(spans) > 1 and bare is not None and bare.bare and len(clean[lead_span[0] : lead_span[1]]) < 40:
+            lead_span = (spans[-2][0], lead_span[1])
+        return added, lead_span
+
+    def paragraph(self, block: Block) -> None:
+        clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
+        self.levels.clear()
+        _, (a, b) = self._sentences(clean, offsets, None)
+        lead_text = clean[a:b].strip()
+        if lead_text.endswith(":"):
+            self.lead = _Lead(lead_text, rules.is_forward_lead(lead_text), len(self.stack))
+        else:
+            self.lead = None
+
+    def _level_for(self, block: Block) -> _ListLevel:
+        levels = self.levels
+        if levels:
+            top = levels[-1]
+            deeper = block.indent > top.indent + 1
+            if deeper or (
+                top.last_colon and (block.marker != top.marker or (block.starts_lower and not top.last_lower))
+            ):
+                lead = _Lead(top.last_text, top.last_forward, len(self.stack))
+                same = block.marker == top.marker and not deeper
+                levels.append(_ListLevel(block.marker, block.indent, same, lead))
+                return levels[-1]
+            for position in range(len(levels) - 1, -1, -1):
+                level = levels[position]
+                if (
+                    level.marker == block.marker
+                    and abs(level.indent - block.indent) <= 1
+                    and (block.starts_lower or not level.lower_nested)
+                ):
+                    del levels[position + 1 :]
+                    return level
+        levels[:] = [_ListLevel(block.marker, block.indent, False, self.lead)]
+        return levels[0]
+
+    def item(self, block: Block) -> None:
+        level = self._level_for(block)
+        clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
+        tail = _ITEM_TAIL_RE.search(clean)
+        end = tail.start() if tail and tail.start() > 0 else len(clean)
+        lead = level.lead
+        spans = rules.split_sentences(clean[:end])
+        first = clean[spans[0][0] : spans[0][1]] if spans else ""
+        forward_children = False
+        lead_span = (0, end)
+        if lead is not None and lead.forward and not rules.is_self_contained(first):
+            label_only = clean[:end].endswith(":") and len(clean[:end].split()) <= 4
+            if not label_only:
+                self._add(clean, offsets, (0, end), "list-item", lead.text)
+            forward_children = True
+        else:
+            added, lead_span = self._sentences(clean[:end], offsets, lead.text if lead else None)
+            if not added and lead is not None and lead.forward:
+                # "Build 40 dams so that farmers will have water": a fragment after all.
+                self._add(clean, offsets, (0, end), "list-item", lead.text)
+                added = True
+            forward_children = added
+        lead_text = clean[lead_span[0] : lead_span[1]].strip()
+        level.last_text = lead_text
+        level.last_colon = clean[:end].rstrip().endswith(":")
+        level.last_forward = forward_children or rules.is_forward_lead(lead_text)
+        level.last_lower = block.starts_lower
+
+    def finish(self) -> tuple[Section, ...]:
+        result: list[Section] = []
+        for position, (heading, level, path) in enumerate(self.sections):
+            end = len(self.text)
+            for later, later_level, _ in self.sections[position + 1 :]:
+                if later_level <= level:
+                    end = later.start
+                    break
+            result.append(
+                Section(heading.number, heading.title, heading.text, level, path, heading.start, end)
+            )
+        return tuple(result)
+
+
+def extract(text: str) -> ExtractedDocument:
+    """Heading tree and commitments of a plain-text policy document. Pure; never raises on a str."""
+    lines = split_lines(text)
+    reader = LayoutReader(lines, 0)
+    protected = {
+        index
+        for index, line in enumerate(lines)
+        if not line.blank and (bullet_at(line.text) or reader.numbered_heading(line.text))
+    }
+    mark_page_furniture(lines, protected)
+    title, body_start = _front_matter(lines, reader)
+    reader.body_start = body_start
+    blocks = reader.read()
+    extractor = _Extractor(text, Dehyphenator(text))
+    for block in blocks:
+        if block.kind == "heading" and block.heading is not None:
+            extractor.heading(block.heading)
+        elif block.kind == "item":
+            extractor.item(block)
+        else:
+            extractor.paragraph(block)
+    sections = extractor.finish()
+    return ExtractedDocument(title, sections, _lift_closing_plan_paragraphs(sections, extractor.commitments))
+
+
+_PLAN_PERIOD_OPENING = re.compile(
+    r"(?i)^(?:in|over|during|within|for) the (?:next|coming|following) [\w-]+ years?\b"
+)
+
+
+def _lift_closing_plan_paragraphs(
+    sections: tuple[Section, ...], commitments: list[Commitment]
+) -> tuple[Commitment, ...]:
+    """Give a section's closing plan paragraph to the section itself, not to its last subsection.
+
+    White papers often review achievements in subsections ("(1) Lunar exploration", "(2) Planetary
+    exploration") and then close with "In the next five years, China will continue with lunar and
+    planetary exploration. It will: …" under the last one. When that paragraph opens with the plan
+    period, sits in the last, leaf subsection, and nothing under the parent promised anything
+    before it, it speaks for the parent section, and so do the items that follow it there.
+    """
+    result = list(commitments)
+    siblings: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for section in sections:
+        siblings.setdefault(section.path[:-1], []).append(section.path)
+    has_children = {section.path[:-1] for section in sections}
+    for index, commitment in enumerate(result):
+        path = commitment.section
+        if len(path) < 2 or not _PLAN_PERIOD_OPENING.match(commitment.text):
+            continue
+        parent = path[:-1]
+        family = siblings.get(parent, [])
+        if len(family) < 2 or family[-1] != path or path in has_children:
+            continue
+        if any(other.section[: len(parent)] == parent for other in result[:index]):
+            continue
+        for later in range(index, len(result)):
+            if result[later].section != path:
+                break
+            result[later] = replace(result[later], section=parent)
+    return tuple(result)
+
+
+def to_json(doc: ExtractedDocument) -> str:
+    """The extractor's output as the JSON array the ``extract_commitments`` command prints."""
+    rows = [
+        {
+            "text": c.text,
+            "section": list(c.section),
+            "lead_in": c.lead_in,
+            "start": c.start,
+            "end": c.end,
+            "rule": c.rule,
+        }
+        for c in doc.commitments
+    ]
+    return json.dumps(rows, ensure_ascii=False, indent=2)

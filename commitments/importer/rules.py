@@ -1,0 +1,273 @@
+"""Sentence rules: where sentences end, and which sentences promise something.
+
+A sentence is a commitment when its governing verb is a forward-looking modal ("will", "shall",
+"plans to", "is going to") and what it describes is the actor's own action, not an effect
+("This will help ..."), a forecast ("It is expected that ... will ...") or a relative clause
+("... a stage that will have ..."). See docs/importing.md for the rule slugs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from commitments.importer.text import words
+
+_ABBREVIATIONS = words(
+    """mr mrs ms dr prof st no nos vs fig figs art arts para paras sec ch vol approx inc ltd co corp jan
+    feb mar apr jun jul aug sep sept oct nov dec cf al gen gov govt dept est pp p rev jr sr min max e.g
+    i.e viz incl"""
+)
+_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+
+_MODAL_RE = re.compile(
+    r"\b(?:(will|shall)|(plans?|intends?)\s+to|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to)\b(?![-'’])",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_NOUN_WILL_BEFORE = words(
+    """the a political good free own at of their its his her people's popular general strong ill goodwill"""
+)
+_RELATIVE = words("that which who whom whose where")
+_LY_VERBS = words("apply supply rely comply multiply reply fly ally imply")
+_ADVERBS = words("""also further not never still then jointly first soon now always only all both each""")
+_IRREGULAR_PARTICIPLES = words(
+    """made built set put held done given taken drawn run kept brought sent shown laid met paid sought
+    spent won led understood undertaken established begun become cut dealt found got gotten grown known
+    lent let lit lost meant read rebuilt sold shut spread stood struck taught thought told upheld
+    withdrawn written borne born chosen driven frozen hidden ridden risen spoken stolen sworn torn worn"""
+)
+# Verbs that describe an effect rather than an action when the subject is not an actor.
+_EFFECT_VERBS = words(
+    """help helps contribute benefit enable allow bring lead result mean make serve have give lay pave
+    become remain play represent mark signal usher open attract generate produce create yield"""
+)
+# "This will include X" elaborates a promise instead of stating a consequence.
+_ELABORATION_VERBS = words(
+    """include involve cover comprise consist encompass entail focus concentrate target prioritize
+    prioritise"""
+)
+_DOC_VERBS = words(
+    """describe outline present set explain introduce summarize summarise review examine discuss detail"""
+)
+_CONSEQUENCE_OPENER_RE = re.compile(
+    r"^(?:by\s+(?:doing\s+so|so\s+doing)|in\s+(?:doing\s+so|so\s+doing|this\s+way|this\s+manner|turn)|"
+    r"thus|hence|therefore|as\s+a\s+result|consequently|doing\s+so|which)\b",
+    re.IGNORECASE,
+)
+_DEMONSTRATIVE_RE = re.compile(
+    r"^(?:all\s+(?:of\s+)?)?(?:this|these|that|those|such)\b(?P<rest>.*)$|^(?:it\s+all|all\s+this)$",
+    re.IGNORECASE,
+)
+_DOC_SELF_RE = re.compile(
+    r"\b(?:white\s+paper|paper|document|report|chapter|section|part|annex|publication|outline|plan)s?\b",
+    re.IGNORECASE,
+)
+_FORECAST_RE = re.compile(
+    r"\b(?:expected|believed|likely|hoped|estimated|projected|forecast|predicted|anticipated|feared|"
+    r"possible|probable|unlikely|assumed)\b",
+    re.IGNORECASE,
+)
+_ACTOR_WORDS = words(
+    """we it they government governments ministry ministries department departments agency agencies
+    authority authorities commission council administration office bureau parliament congress cabinet
+    state states province provinces municipality municipalities county counties country countries nation
+    union party committee regulator secretariat directorate institutes china"""
+)
+_SMALL_WORDS = words("the of and for in on at by to a an 's ’s")
+PLAN_PERIOD_RE = re.compile(
+    r"^(?:and\s+)?(?:(?:in|over|during|for|within|throughout)\s+the\s+(?:next|coming|following|upcoming|"
+    r"forthcoming|new|current|plan)\b[^,.;]{0,60}?\b(?:years?|period|decade|months|plan)\b"
+    r"|(?:in|during)\s+(?:the\s+)?\w+\s+five-year\s+plan\b|by\s+(?:the\s+end\s+of\s+)?(?:20\d\d|the\s+end)"
+    r"|(?:from|between)\s+(?:now|20\d\d)\s+(?:to|and|until|-|–)\s+20\d\d)",
+    re.IGNORECASE,
+)
+_PAST_MARKER_RE = re.compile(
+    r"\b(?:has|have|had)\s+been\b|\b(?:achieved|completed|accomplished|achievements?|since\s+(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_TASK_WORDS_RE = re.compile(
+    r"\b(?:tasks?|measures|priorities|targets|objectives|goals|actions|steps|strategies|activities|initiatives|"
+    r"commitments|deliverables|milestones|key\s+projects|major\s+projects)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Modal:
+    start: int
+    end: int
+    kind: str  # "will", "shall", "plans-to", "going-to"
+    bare: bool  # nothing but punctuation follows ("It will:")
+
+
+def split_sentences(s: str) -> list[tuple[int, int]]:
+    """Sentence spans in an already cleaned paragraph or list item."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END_RE.finditer(s):
+        end = match.end()
+        if s[match.start()] == "." and _is_abbreviation(s[start : match.start() + 1]):
+            continue
+        spans.append((start, end))
+        start = end
+        while start < len(s) and s[start] == " ":
+            start += 1
+    if start < len(s):
+        spans.append((start, len(s)))
+    return [(a, b) for a, b in spans if s[a:b].strip()]
+
+
+def _is_abbreviation(sentence: str) -> bool:
+    match = _WORD_BEFORE_RE.search(sentence)
+    if not match:
+        return False
+    word = match.group(1)
+    if re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", word) and (len(word) == 1 or "." in word):
+        return True  # initials and "U.S.", "e.g."
+    return word.lower() in _ABBREVIATIONS
+
+
+def find_modal(s: str) -> Modal | None:
+    """The modal that governs the sentence: the first one that is not a noun or inside a relative clause."""
+    for match in _MODAL_RE.finditer(s):
+        before = s[: match.start()]
+        words = _WORD_RE.findall(before)
+        previous = words[-1].lower() if words else ""
+        if previous in _RELATIVE:
+            continue
+        after = s[match.end() :].strip()
+        bare = not after or after[0] in ":;.,)"
+        if match.group(1):
+            if previous in _NOUN_WILL_BEFORE:
+                continue
+            next_words = _WORD_RE.findall(after[:40])
+            if next_words and next_words[0].lower() in {"of", "and", "or"}:
+                continue
+            kind = match.group(1).lower()
+        elif match.group(2):
+            if not _actor_precedes(words):
+                continue
+            kind = "plans-to"
+        else:
+            kind = "going-to"
+        return Modal(match.start(), match.end(), kind, bare)
+    return None
+
+
+def _actor_precedes(words: list[str]) -> bool:
+    """ "China plans to", "we also plan to" (a verb) and not "forward-looking plans to" (a noun)."""
+    index = len(words) - 1
+    while index >= 0 and words[index].lower() in {
+        "also",
+        "further",
+        "now",
+        "currently",
+        "still",
+        "therefore",
+    }:
+        index -= 1
+    if index < 0:
+        return False
+    word = words[index]
+    return word.lower() in _ACTOR_WORDS or word.lower() in {"i", "he", "she"} or word[:1].isupper()
+
+
+def _verb_after(s: str, end: int) -> tuple[str, str]:
+    """The first verb after the modal and, for "be", the word after it."""
+    words = [w.lower() for w in _WORD_RE.findall(s[end : end + 200])]
+    content = [w for w in words if not (w in _ADVERBS or (w.endswith("ly") and w not in _LY_VERBS))]
+    verb = content[0] if content else ""
+    following = content[1] if len(content) > 1 else ""
+    return verb, following
+
+
+def _is_participle(word: str) -> bool:
+    return (word.endswith("ed") and len(word) > 3) or word in _IRREGULAR_PARTICIPLES or word.endswith("en")
+
+
+def subject_of(pre: str) -> str:
+    """The grammatical subject before the modal: drop leading adverbials and the plan period."""
+    subject = pre.strip()
+    if "," in subject:
+        subject = subject.rsplit(",", 1)[1]
+    subject = PLAN_PERIOD_RE.sub("", subject).strip()
+    subject = re.sub(r"^(?:and|but|so|then|also)\s+", "", subject, flags=re.IGNORECASE)
+    return subject.strip(" \"'“”‘’")
+
+
+def is_actor(subject: str) -> bool:
+    words = _WORD_RE.findall(subject)
+    if not words:
+        return False
+    lowered = [w.lower() for w in words]
+    if len(words) == 1 and lowered[0] in {"we", "it", "they", "i"}:
+        return True
+    if any(w in _ACTOR_WORDS for w in lowered[-3:]) or lowered[0] in {"we", "our"}:
+        return True
+    content = [w for w in words if w.lower() not in _SMALL_WORDS]
+    return 0 < len(content) <= 6 and all(w[:1].isupper() for w in content) and not subject[:1].islower()
+
+
+def classify(sentence: str) -> str | None:
+    """The rule slug under which ``sentence`` is a commitment, or None."""
+    s = sentence.replace("’", "'").strip()
+    if len(s) < 8 or s.endswith("?"):
+        return None
+    modal = find_modal(s)
+    if modal is None or modal.bare:
+        return None
+    pre = s[: modal.start]
+    if _FORECAST_RE.search(pre) and re.search(r"\bthat\b", pre, re.IGNORECASE):
+        return None  # "It is expected that ... will ..."
+    verb, following = _verb_after(s, modal.end)
+    if not verb:
+        return None
+    subject = subject_of(pre)
+    passive = modal.kind in {"will", "shall"} and verb == "be" and _is_participle(following)
+    if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
+        return None
+    demonstrative = _DEMONSTRATIVE_RE.match(subject)
+    if demonstrative:
+        rest = (demonstrative.group("rest") or "").strip()
+        if _DOC_SELF_RE.search(rest) and verb in _DOC_VERBS:
+            return None
+        if verb in _ELABORATION_VERBS:
+            pass
+        elif not (passive and rest and not re.match(r"(?:efforts?|measures?|steps?|work)\b", rest, re.I)):
+            return None
+    elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
+        return None
+    actor = is_actor(subject)
+    if not passive and modal.kind in {"will", "shall"}:
+        if verb in _EFFECT_VERBS and not actor:
+            return None
+        if verb == "be" and not actor:
+            return None
+    if PLAN_PERIOD_RE.match(s):
+        return "plan-period-sentence"
+    if modal.kind == "plans-to":
+        return "prose-plans-to"
+    if modal.kind == "going-to":
+        return "prose-going-to"
+    if modal.kind == "shall":
+        return "prose-shall"
+    return "prose-will-passive" if passive else "prose-will"
+
+
+def is_self_contained(sentence: str) -> bool:
+    """A list item that is a full sentence with its own subject ("China will ..."), not a fragment."""
+    s = sentence.replace("’", "'")
+    modal = find_modal(s)
+    return modal is not None and bool(_WORD_RE.findall(subject_of(s[: modal.start])))
+
+
+def is_forward_lead(lead: str) -> bool:
+    """Whether the items under a colon-ending lead-in are promises ("It will:", "Main tasks:")."""
+    s = lead.replace("’", "'")
+    if find_modal(s) is not None:
+        return True
+    if PLAN_PERIOD_RE.search(s) or re.search(r"\b(?:next|coming)\s+\w+\s+years\b|\bplan\s+period\b", s, re.I):
+        return True
+    return bool(_TASK_WORDS_RE.search(s)) and not _PAST_MARKER_RE.search(s)

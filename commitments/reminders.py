@@ -1,0 +1,588 @@
+"""The daily digest of stale commitments: who gets what, and sending each one at most once a day.
+
+Who gets what (PRODUCT.md, "Staleness and reminders"):
+- each owner gets ONE digest listing their stale commitments, most overdue first, each linked
+  to its admin page. Snoozed commitments are left out until their snooze ends;
+- stale commitments without an active owner (unassigned, or the owner's account is disabled)
+  go to every lead (active member of the `lead` group with an e-mail address), in the lead's
+  own digest, next to anything the lead owns;
+- a commitment stale for more than twice its interval is escalated: marked in the digest, and
+  an owner's digest that contains one copies (cc) the leads;
+- a recipient without an e-mail address is skipped and reported.
+
+Never twice: claim, send, mark. The `Reminder` row for (recipient, day) is INSERTed and
+committed before the e-mail is sent; the unique constraint turns a second run (retry,
+redelivery, two workers, two beats, cron plus beat) into an IntegrityError, and that run
+skips the recipient. After the send the row is marked `sent`. A send that raises releases the
+claim (deletes the row), so only delivered digests are recorded and a retry can claim again.
+
+The crash window. If a worker dies between claiming and marking, the row stays `claimed`.
+After REMINDER_CLAIM_TIMEOUT_MINUTES a later run takes it over (a conditional UPDATE, so only
+one run can) and sends the digest. If the worker died *before* the SMTP server accepted the
+message, this delivers the digest that would otherwise be lost. If it died in the moment
+*after* the server accepted it and before the mark committed, the recipient gets a second
+copy: delivery is at-least-once inside that window (milliseconds: one UPDATE). Both copies
+carry the same Message-ID (fixed at the first claim), which lets many mail systems drop the
+duplicate. The alternative, never taking over a claim, would make every crash anywhere
+between claim and mark a day with no digest ("maybe zero"); we chose the narrow duplicate
+window over the wide loss window. docs/operations.md says the same for operators.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from email.utils import formataddr, make_msgid
+from enum import StrEnum
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Left
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.choices import ReminderState, Status
+from commitments.models import Commitment, Reminder
+from commitments.querysets import review_intervals
+
+logger = logging.getLogger(__name__)
+
+LEAD_GROUP: Final = "lead"
+# An e-mail lists at most this many items per section and links to the admin for the rest.
+DIGEST_LIST_LIMIT: Final = 100
+# After this many failed sends in a row the run stops: the mail server is down, not one address.
+MAX_CONSECUTIVE_FAILURES: Final = 3
+SUBJECT_PREFIX: Final = "[Commitment Tracker]"
+
+
+# --- What a digest holds ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    pk: int
+    username: str
+    email: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.username} <{self.email}>" if self.email else self.username
+
+    @property
+    def address(self) -> str:
+        return formataddr((self.name or self.username, self.email))
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    pk: int
+    reference: str
+    short_text: str
+    status: str
+    stale_since: date
+    reviewed: bool
+    overdue_days: int
+    escalated: bool
+    owner_name: str = ""  # set for items routed to leads because their owner is disabled
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label if self.status in Status.values else self.status
+
+    @property
+    def details(self) -> list[str]:
+        """What the e-mail says about the item after its reference and text."""
+        since = f"{self.stale_since:%Y-%m-%d}"
+        details = [
+            self.status_label,
+            f"last reviewed {since}" if self.reviewed else f"never reviewed (added {since})",
+            f"overdue by {self.overdue_days} day{'' if self.overdue_days == 1 else 's'}",
+        ]
+        if self.owner_name:
+            details.append(f"owner {self.owner_name} is disabled")
+        return details
+
+
+def _most_overdue_first(items: Iterable[DigestItem]) -> list[DigestItem]:
+    return sorted(items, key=lambda item: (-item.overdue_days, item.reference, item.pk))
+
+
+@dataclass
+class Digest:
+    recipient: Recipient
+    day: date
+    own: list[DigestItem]
+    unassigned: list[DigestItem]
+    cc: list[str]
+
+    @property
+    def items(self) -> list[DigestItem]:
+        return [*self.own, *self.unassigned]
+
+    @property
+    def listed_items(self) -> list[DigestItem]:
+        """What the e-mail lists (and the Reminder records): the most overdue of each section."""
+        return [*self.own[:DIGEST_LIST_LIMIT], *self.unassigned[:DIGEST_LIST_LIMIT]]
+
+    @property
+    def escalated_count(self) -> int:
+        return sum(item.escalated for item in self.items)
+
+    @property
+    def subject(self) -> str:
+        count = len(self.items)
+        noun = "commitment needs" if count == 1 else "commitments need"
+        escalated = f" ({self.escalated_count} escalated)" if self.escalated_count else ""
+        return f"{SUBJECT_PREFIX} {count} {noun} your review{escalated}"
+
+
+@dataclass
+class Plan:
+    """Everyone's digest for one day, computed from the current state in a fixed number of queries."""
+
+    day: date
+    at: datetime
+    digests: list[Digest]
+    # Stale unassigned items nobody can be told about (no lead with an e-mail address).
+    orphaned: list[DigestItem] = field(default_factory=list)
+
+
+def acting_moment(day: date | None = None) -> tuple[date, datetime]:
+    """The day a run is for and the moment staleness is computed at.
+
+    Today: now. Another day (`send_reminders --date`): that day at the scheduled send time.
+    """
+    today = timezone.localdate()
+    if day is None or day == today:
+        return today, timezone.now()
+    send_time = time(settings.REMINDER_HOUR, settings.REMINDER_MINUTE)
+    return day, timezone.make_aware(datetime.combine(day, send_time))
+
+
+def _lead_recipients() -> list[Recipient]:
+    User = get_user_model()
+    rows = (
+        User.objects.filter(is_active=True, groups__name=LEAD_GROUP)
+        .exclude(email="")
+        .order_by("username", "pk")
+        .values_list("pk", "username", "email", "first_name", "last_name")
+        .distinct()
+    )
+    return [
+        Recipient(pk, username, email, f"{first} {last}".strip()) for pk, username, email, first, last in rows
+    ]
+
+
+def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
+    """Group the stale, unsnoozed commitments into one digest per recipient.
+
+    Two queries whatever the number of commitments or owners: the leads, and the commitments
+    with their owners joined (one pass over a cursor; only a prefix of each text is read).
+    `only` (a user) restricts the plan to that user's digest (the admin preview).
+    """
+    leads = _lead_recipients()
+    lead_pks = {lead.pk for lead in leads}
+    commitments = Commitment.objects.for_reminders(at, day)
+    if only is not None:
+        mine = Q(owner=only.pk)
+        if only.pk in lead_pks:
+            mine |= Q(owner__isnull=True) | Q(owner__is_active=False)
+        commitments = commitments.filter(mine)
+    rows = (
+        commitments.annotate(text_start=Left("text", 91))
+        .order_by()
+        .values_list(
+            "pk",
+            "reference",
+            "text_start",
+            "status",
+            "last_reviewed_at",
+            "created_at",
+            "is_escalated",
+            "owner_id",
+            "owner__is_active",
+            "owner__username",
+            "owner__email",
+            "owner__first_name",
+            "owner__last_name",
+        )
+    )
+    intervals = review_intervals()
+    zone = timezone.get_current_timezone()  # once: looking it up per row is most of the loop's time
+    owners: dict[int, Recipient] = {}
+    owned: dict[int, list[DigestItem]] = {}
+    unassigned: list[DigestItem] = []
+    for row in rows.iterator(chunk_size=2000):
+        pk, reference, text, status, reviewed_at, created_at, escalated, owner_id, active, *who = row
+        since = reviewed_at or created_at
+        interval = intervals.get(status) or timedelta(0)
+        item = DigestItem(
+            pk=pk,
+            reference=reference,
+            short_text=text if len(text) <= 90 else text[:89].rstrip() + "…",
+            status=status,
+            stale_since=since.astimezone(zone).date(),
+            reviewed=reviewed_at is not None,
+            overdue_days=max((at - since - interval).days, 0),
+            escalated=bool(escalated),
+            owner_name=who[0] if owner_id is not None and not active else "",
+        )
+        if owner_id is None or not active:
+            unassigned.append(item)
+            continue
+        if owner_id not in owners:
+            username, email, first, last = who
+            owners[owner_id] = Recipient(owner_id, username, email, f"{first} {last}".strip())
+        owned.setdefault(owner_id, []).append(item)
+
+    unassigned = _most_overdue_first(unassigned)
+    recipients = dict(owners)
+    if unassigned:
+        recipients.update({lead.pk: lead for lead in leads if only is None or lead.pk == only.pk})
+    digests = []
+    for recipient in sorted(recipients.values(), key=lambda r: (r.username, r.pk)):
+        own = _most_overdue_first(owned.get(recipient.pk, []))
+        cc: list[str] = []
+        if any(item.escalated for item in own):
+            cc = list(dict.fromkeys(lead.email for lead in leads if lead.email != recipient.email))
+        digests.append(
+            Digest(
+                recipient=recipient,
+                day=day,
+                own=own,
+                unassigned=unassigned if recipient.pk in lead_pks else [],
+                cc=cc,
+            )
+        )
+    return Plan(day=day, at=at, digests=digests, orphaned=unassigned if not leads else [])
+
+
+def preview_digest(user: Any, day: date | None = None) -> Digest | None:
+    """The digest `user` would get today (nothing is sent or recorded); None if nothing is stale."""
+    day, at = acting_moment(day)
+    plan = plan_digests(day=day, at=at, only=user)
+    return next((digest for digest in plan.digests if digest.recipient.pk == user.pk), None)
+
+
+# --- The e-mail -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item as the e-mail shows it, worked out once for the text and the HTML part."""
+
+    item: DigestItem
+    url: str
+    details: list[str]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    note: str
+    total: int
+    lines: list[Line]
+    more: int
+    more_url: str
+
+
+def digest_context(digest: Digest) -> dict[str, Any]:
+    """What the e-mail templates (and the admin preview) render."""
+    base = settings.TRACKER_BASE_URL
+    changelist = base + reverse("admin:commitments_commitment_changelist")
+    # reverse() once rather than once per item: only the pk varies.
+    head, tail = (base + reverse("admin:commitments_commitment_change", args=[0])).rsplit("/0/", 1)
+
+    def section(title: str, note: str, items: list[DigestItem], owner_filter: str) -> Section:
+        listed = items[:DIGEST_LIST_LIMIT]
+        return Section(
+            title=title,
+            note=note,
+            total=len(items),
+            lines=[Line(item, f"{head}/{item.pk}/{tail}", item.details) for item in listed],
+            more=len(items) - len(listed),
+            more_url=f"{changelist}?owner={owner_filter}&stale=yes",
+        )
+
+    sections = []
+    if digest.own:
+        sections.append(section("Your commitments", "", digest.own, "mine"))
+    if digest.unassigned:
+        note = "You get these as a lead: assign an owner or review them."
+        sections.append(section("Unassigned", note, digest.unassigned, "none"))
+    return {
+        "digest": digest,
+        "recipient": digest.recipient,
+        "sections": sections,
+        "escalated_count": digest.escalated_count,
+        "base_url": base,
+    }
+
+
+def new_message_id() -> str:
+    return make_msgid(domain=urlsplit(settings.TRACKER_BASE_URL).hostname or "localhost")
+
+
+def build_message(digest: Digest, *, message_id: str = "", connection: Any = None) -> EmailMultiAlternatives:
+    """The digest as a plain-text e-mail with an HTML alternative."""
+    context = digest_context(digest)
+    headers = {"Auto-Submitted": "auto-generated"}  # RFC 3834: auto-responders stay quiet
+    if message_id:
+        headers["Message-ID"] = message_id
+    message = EmailMultiAlternatives(
+        subject=digest.subject,
+        body=render_to_string("commitments/email/digest.txt", context),
+        to=[digest.recipient.address],
+        cc=digest.cc,
+        headers=headers,
+        connection=connection,
+    )
+    message.attach_alternative(render_to_string("commitments/email/digest.html", context), "text/html")
+    return message
+
+
+# --- Claim, send, mark ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to send one recipient's digest for one day; claimed_at is the fencing token."""
+
+    pk: int
+    claimed_at: datetime
+    message_id: str
+    attempts: int
+
+
+def claim_timeout() -> timedelta:
+    return timedelta(minutes=settings.REMINDER_CLAIM_TIMEOUT_MINUTES)
+
+
+def claim_digest(*, recipient_pk: int, day: date) -> Claim | None:
+    """Claim (recipient, day), or take over a claim abandoned longer than the timeout; None if taken.
+
+    The INSERT commits on its own (or in a savepoint when the caller holds a transaction) so
+    that every other run sees it before this one sends anything.
+    """
+    now = timezone.now()
+    message_id = new_message_id()
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                recipient_id=recipient_pk,
+                day=day,
+                state=ReminderState.CLAIMED,
+                claimed_at=now,
+                message_id=message_id,
+            )
+        return Claim(pk=reminder.pk, claimed_at=now, message_id=message_id, attempts=1)
+    except IntegrityError:
+        pass  # sent, being sent, or abandoned: only the last may be taken over
+    abandoned = Reminder.objects.filter(
+        recipient_id=recipient_pk, day=day, state=ReminderState.CLAIMED, claimed_at__lt=now - claim_timeout()
+    )
+    # A conditional UPDATE: of two runs taking over the same claim, exactly one matches.
+    if not abandoned.update(claimed_at=now, attempts=F("attempts") + 1):
+        return None
+    pk, message_id, attempts = Reminder.objects.values_list("pk", "message_id", "attempts").get(
+        recipient_id=recipient_pk, day=day, claimed_at=now
+    )
+    logger.warning(
+        "Took over the abandoned reminder claim %s (recipient %s, %s, attempt %s): "
+        "if the first attempt's e-mail was accepted, this is a second copy.",
+        pk,
+        recipient_pk,
+        day,
+        attempts,
+    )
+    return Claim(pk=pk, claimed_at=now, message_id=message_id or new_message_id(), attempts=attempts)
+
+
+def _held(claim: Claim) -> Any:
+    return Reminder.objects.filter(pk=claim.pk, state=ReminderState.CLAIMED, claimed_at=claim.claimed_at)
+
+
+def release_claim(claim: Claim) -> None:
+    """Give the claim back after a failed send, so that the retry can claim it again."""
+    _held(claim).delete()
+
+
+def mark_sent(claim: Claim, digest: Digest) -> bool:
+    """Record the delivered digest; False if the claim was taken over meanwhile (logged)."""
+    listed = digest.listed_items
+    with transaction.atomic():
+        marked = _held(claim).update(
+            state=ReminderState.SENT,
+            sent_at=timezone.now(),
+            item_count=len(digest.items),
+            escalated_count=digest.escalated_count,
+            subject=digest.subject[:200],
+            cc=", ".join(digest.cc),
+        )
+        if marked:
+            Through = Reminder.commitments.through
+            Through.objects.bulk_create(
+                Through(reminder_id=claim.pk, commitment_id=item.pk) for item in listed
+            )
+    if not marked:
+        logger.error(
+            "Reminder claim %s was taken over while its digest was being sent: the recipient may get "
+            "two. REMINDER_CLAIM_TIMEOUT_MINUTES is shorter than a send takes.",
+            claim.pk,
+        )
+    return bool(marked)
+
+
+# --- A run ------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    WOULD_SEND = "would send"
+    ALREADY_SENT = "already sent today"
+    TAKEN = "being sent by another run"
+    NO_EMAIL = "skipped: no e-mail address"
+    FAILED = "failed (nothing recorded; the run is retried)"
+
+
+@dataclass
+class Delivery:
+    digest: Digest
+    outcome: Outcome
+    error: BaseException | None = None
+    attempt: int = 0
+
+    def line(self) -> str:
+        digest = self.digest
+        parts = [f"{len(digest.items)} item(s)", f"{digest.escalated_count} escalated"]
+        if digest.cc:
+            parts.append("cc " + ", ".join(digest.cc))
+        if self.attempt > 1:
+            parts.append(f"attempt {self.attempt}")
+        detail = f": {self.error}" if self.error else ""
+        return f"{digest.recipient}: {'; '.join(parts)} — {self.outcome}{detail}"
+
+
+@dataclass
+class RunSummary:
+    day: date
+    dry_run: bool
+    deliveries: list[Delivery]
+    orphaned: list[DigestItem]
+    stopped_early: bool = False
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(delivery.outcome == outcome for delivery in self.deliveries)
+
+    @property
+    def failures(self) -> list[Delivery]:
+        return [delivery for delivery in self.deliveries if delivery.outcome == Outcome.FAILED]
+
+    def counts(self) -> dict[str, int]:
+        return {outcome.name.lower(): self.count(outcome) for outcome in Outcome if self.count(outcome)}
+
+    def lines(self) -> list[str]:
+        lines = [delivery.line() for delivery in self.deliveries]
+        if self.orphaned:
+            lines.append(
+                f"{len(self.orphaned)} unassigned stale item(s) — nobody told: "
+                "no active lead with an e-mail address"
+            )
+        if self.stopped_early:
+            lines.append(f"stopped after {MAX_CONSECUTIVE_FAILURES} failed sends in a row")
+        return lines
+
+    def raise_first_error(self) -> None:
+        """Re-raise the first failed send, so that Celery retries the run (sent digests are skipped)."""
+        for delivery in self.failures:
+            if delivery.error is not None:
+                raise delivery.error
+
+
+def deliver(digest: Digest, *, connection: Any) -> Delivery:
+    """Claim, send, mark one digest."""
+    claim = claim_digest(recipient_pk=digest.recipient.pk, day=digest.day)
+    if claim is None:
+        return Delivery(digest, Outcome.TAKEN)
+    message = build_message(digest, message_id=claim.message_id, connection=connection)
+    try:
+        message.send()
+    except Exception as error:
+        logger.warning("Reminder digest for %s failed: %r", digest.recipient, error)
+        release_claim(claim)
+        return Delivery(digest, Outcome.FAILED, error=error, attempt=claim.attempts)
+    except BaseException:
+        release_claim(claim)  # a warm shutdown interrupting the send: let the next run claim it
+        raise
+    # A failure from here on leaves the claim in place: the e-mail went out (the crash window).
+    mark_sent(claim, digest)
+    return Delivery(digest, Outcome.SENT, attempt=claim.attempts)
+
+
+def send_digests(*, day: date | None = None, dry_run: bool = False) -> RunSummary:
+    """Send every digest due on `day` (default today) that has not been sent yet.
+
+    Queries: 3 to plan (leads, stale commitments, digests already sent that day), then per
+    digest sent a claim INSERT and a mark UPDATE + one INSERT of its items; nothing per
+    commitment. A failed send is released and reported; the caller re-raises it to retry.
+    """
+    day, at = acting_moment(day)
+    plan = plan_digests(day=day, at=at)
+    done = set(
+        Reminder.objects.filter(day=day, state=ReminderState.SENT).values_list("recipient_id", flat=True)
+    )
+    summary = RunSummary(day=day, dry_run=dry_run, deliveries=[], orphaned=plan.orphaned)
+    connection = None if dry_run else get_connection()
+    failures_in_a_row = 0
+    try:
+        for digest in plan.digests:
+            if not digest.recipient.email:
+                summary.deliveries.append(Delivery(digest, Outcome.NO_EMAIL))
+            elif digest.recipient.pk in done:
+                summary.deliveries.append(Delivery(digest, Outcome.ALREADY_SENT))
+            elif dry_run:
+                summary.deliveries.append(Delivery(digest, Outcome.WOULD_SEND))
+            else:
+                delivery = _open_and_deliver(digest, connection)
+                summary.deliveries.append(delivery)
+                failures_in_a_row = failures_in_a_row + 1 if delivery.outcome == Outcome.FAILED else 0
+                if failures_in_a_row >= MAX_CONSECUTIVE_FAILURES:
+                    summary.stopped_early = True
+                    break
+    finally:
+        if connection is not None:
+            _close_quietly(connection)
+    for line in summary.lines():
+        logger.info("Reminders for %s: %s", day, line)
+    return summary
+
+
+def _open_and_deliver(digest: Digest, connection: Any) -> Delivery:
+    # One connection for the whole run, opened here rather than by send(): a connection that
+    # send() opens is also closed by it, and an error in that QUIT would look like a failed
+    # send of a message the server has already accepted.
+    try:
+        connection.open()
+    except Exception as error:
+        logger.warning("Could not open the mail connection: %r", error)
+        return Delivery(digest, Outcome.FAILED, error=error)
+    delivery = deliver(digest, connection=connection)
+    if delivery.outcome == Outcome.FAILED:
+        _close_quietly(connection)  # the next digest starts on a fresh connection
+    return delivery
+
+
+def _close_quietly(connection: Any) -> None:
+    # Every message was accepted or failed on its own; an error while saying goodbye changes nothing.
+    try:
+        connection.close()
+    except Exception as error:
+        logger.warning("Closing the mail connection failed: %r", error)

@@ -1,0 +1,345 @@
+"""Reading the API: filters, item shape, detail, conditional GETs, CSV, pagination, query counts."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from commitments import services
+from commitments.choices import Status
+from commitments.models import Commitment
+from tests.api_helpers import at, catalogue, link_sectors, review_at
+from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/commitments/"
+
+
+@pytest.fixture
+def items() -> dict[str, Commitment]:
+    return catalogue()
+
+
+def refs(client: APIClient, query: str) -> set[str]:
+    response = client.get(LIST + query)
+    assert response.status_code == 200, response.content
+    return {item["reference"] for item in response.json()["results"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?document=plan2030", {"water"}),
+        ("?sector=deep-space-exploration", {"moon", "mars"}),
+        ("?sector=space-science", {"mars"}),  # a secondary sector matches
+        ("?sector=satellite-navigation", {"beidou", "coop"}),  # primary or secondary
+        ("?sector=space-infrastructure", {"beidou", "coop", "water"}),  # a parent matches its children
+        ("?sector=space-science,earth-observation", {"mars", "water"}),
+        ("?section=II.4", {"moon", "mars"}),
+        ("?section=II", {"moon", "mars", "beidou", "coop"}),  # with subsections
+        ("?document=csp2021&section=II.2", {"beidou"}),
+        ("?status=in_progress,stalled", {"moon", "beidou"}),
+        ("?status=achieved", set()),
+        ("?owner=ana", {"moon"}),
+        ("?owner=none", {"mars", "beidou", "coop", "water"}),
+        ("?priority=high", {"mars"}),
+        ("?due_before=2025-01-01", {"moon"}),
+        ("?due_after=2026-12-31", {"mars", "beidou", "coop", "water"}),
+        ("?reviewed_after=2024-03-01", {"beidou"}),
+        ("?reviewed_before=2024-02-01", {"moon"}),
+        ("?stale=true", {"moon"}),
+        ("?stale=false", {"mars", "beidou", "coop", "water"}),
+        ("?q=BeiDou", {"beidou", "coop"}),
+        ("?q=lunar probe", {"moon"}),
+        ("?q=CSP2021-II.4-06", {"mars"}),
+    ],
+)
+def test_each_filter_narrows_the_list(items: dict[str, Commitment], query: str, expected: set[str]) -> None:
+    review_at(at("2024-01-10"), items["moon"], Status.IN_PROGRESS)
+    review_at(timezone.now() - datetime.timedelta(days=1), items["beidou"], Status.STALLED)
+    Commitment.objects.filter(pk=items["moon"].pk).update(
+        status=Status.IN_PROGRESS
+    )  # reviewed long ago: stale
+
+    assert refs(APIClient(), query) == {items[name].reference for name in expected}
+
+
+def test_invalid_filter_values_get_a_400_naming_the_field(items: dict[str, Commitment]) -> None:
+    response = APIClient().get(LIST + "?status=done&due_before=soon")
+    assert response.status_code == 400
+    assert set(response.json()) == {"status", "due_before"}
+
+
+def test_ordering_and_relevance(items: dict[str, Commitment]) -> None:
+    response = APIClient().get(LIST + "?ordering=-reference")
+    references = [item["reference"] for item in response.json()["results"]]
+    assert references == sorted(references, reverse=True)
+
+
+def test_list_item_carries_everything_a_researcher_needs(items: dict[str, Commitment]) -> None:
+    EvidenceFactory.create(commitment=items["mars"])
+    EvidenceFactory.create(commitment=items["mars"])
+    review_at(
+        at("2025-05-01"),
+        items["mars"],
+        Status.NOT_STARTED,
+        UserFactory.create(username="rev"),
+        "No launch yet.",
+    )
+
+    item = APIClient().get(LIST + "?q=Mars").json()["results"][0]
+
+    assert item["reference"] == "CSP2021-II.4-06"
+    assert item["url"].endswith("/api/v1/commitments/CSP2021-II.4-06/")
+    assert item["document"] == "csp2021"
+    assert item["section"] == "II.4"
+    assert item["section_path"] == ["II. Tech", "4. Deep Space"]
+    assert item["sectors"] == [
+        {"slug": "deep-space-exploration", "name": "Deep space exploration", "primary": True},
+        {"slug": "space-science", "name": "Space science", "primary": False},
+    ]
+    assert (item["status"], item["status_label"]) == ("not_started", "Not started")
+    assert item["evidence_count"] == 2
+    assert item["latest_review"]["status_after"] == "not_started"
+    assert item["latest_review"]["reviewer"] == "rev"
+    assert item["is_stale"] is True  # not started, last reviewed more than 90 days ago
+
+
+def test_detail_by_reference_or_id_has_evidence_and_history_oldest_first(
+    items: dict[str, Commitment],
+) -> None:
+    commitment = items["moon"]
+    evidence = EvidenceFactory.create(commitment=commitment, title="Chang'e-6 lands")
+    review_at(at("2024-05-03"), commitment, Status.IN_PROGRESS, rationale="Launched.")
+    services.record_review(
+        commitment=commitment.pk,
+        reviewer=UserFactory.create(),
+        status=Status.ACHIEVED,
+        rationale="Samples returned.",
+        evidence=[evidence.pk],
+    )
+
+    by_reference = APIClient().get(f"{LIST}{commitment.reference}/")
+    by_id = APIClient().get(f"{LIST}{commitment.pk}/")
+
+    assert by_reference.status_code == by_id.status_code == 200
+    body = by_reference.json()
+    assert body == by_id.json()
+    assert [e["title"] for e in body["evidence"]] == ["Chang'e-6 lands"]
+    assert [(r["status_before"], r["status_after"]) for r in body["reviews"]] == [
+        ("unassessed", "in_progress"),
+        ("in_progress", "achieved"),
+    ]
+    assert body["reviews"][1]["evidence"] == [evidence.pk]
+    assert by_reference["ETag"] == f'"commitment-{commitment.pk}-v3"'
+
+
+def test_unknown_or_absurd_lookups_are_404(items: dict[str, Commitment]) -> None:
+    client = APIClient()
+    assert client.get(f"{LIST}NOPE-1/").status_code == 404
+    assert client.get(f"{LIST}99999999999999999999999/").status_code == 404
+    assert client.get(f"{LIST}0/").status_code == 404
+
+
+def test_detail_answers_304_to_a_current_etag_and_200_after_a_change(items: dict[str, Commitment]) -> None:
+    client = APIClient()
+    url = f"{LIST}{items['moon'].reference}/"
+    first = client.get(url)
+
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+
+    EvidenceFactory.create(commitment=items["moon"])  # created directly: no version bump, same ETag
+    services.mark_reviewed(commitment=items["moon"].pk, reviewer=UserFactory.create())
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+
+
+def test_csv_streams_the_whole_filtered_set_with_formula_cells_neutralised(
+    items: dict[str, Commitment],
+) -> None:
+    CommitmentFactory.create(
+        document=items["moon"].document, reference="=cmd|' /C calc'!A0", text="@SUM(A1:A2)"
+    )
+    for n in range(60):
+        CommitmentFactory.create(document=items["water"].document, reference=f"PLAN-9-{n:02d}")
+
+    response = APIClient().get(LIST + "?format=csv&page_size=5")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
+    assert rows[0][0] == "reference"
+    assert len(rows) == 1 + 66  # not paginated
+    cells = [cell for row in rows for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+    assert "'=cmd|' /C calc'!A0" in cells
+    assert "'@SUM(A1:A2)" in cells
+
+    filtered = APIClient().get(LIST + "?format=csv&document=csp2021")
+    assert len(list(csv.reader(io.StringIO(filtered.getvalue().decode())))) == 1 + 5
+
+
+def test_page_size_is_capped_and_links_page_through(items: dict[str, Commitment], settings: Any) -> None:
+    settings.TRACKER_API_MAX_PAGE_SIZE = 3
+    first = APIClient().get(LIST + "?page_size=1000000000").json()
+    assert len(first["results"]) == 3
+    assert first["count"] == 5
+    second = APIClient().get(first["next"]).json()
+    assert len(second["results"]) == 2
+    assert second["next"] is None
+
+
+def test_cursor_mode_pages_through_everything_without_counting(items: dict[str, Commitment]) -> None:
+    seen: list[str] = []
+    url: str | None = LIST + "?mode=cursor&page_size=2&ordering=-reference"
+    pages = 0
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            body = APIClient().get(url).json()
+        assert "count" not in body
+        assert not any("COUNT(" in q["sql"].upper() and "evidence" not in q["sql"] for q in queries)
+        seen += [item["reference"] for item in body["results"]]
+        url = body["next"]
+        pages += 1
+    assert pages == 3
+    assert sorted(seen) == sorted(c.reference for c in items.values())
+    assert len(seen) == len(set(seen))
+
+
+def test_bad_cursor_is_a_client_error(items: dict[str, Commitment]) -> None:
+    assert APIClient().get(LIST + "?cursor=%00garbage").status_code == 404
+
+
+def make_rich(n: int) -> None:
+    reviewer = UserFactory.create(username="busy")
+    for _ in range(n):
+        commitment = CommitmentFactory.create(owner=reviewer, primary_sector="space-science")
+        EvidenceFactory.create(commitment=commitment)
+        services.record_review(
+            commitment=commitment, reviewer=reviewer, status=Status.STALLED, rationale="Late."
+        )
+
+
+def count_queries(url: str) -> int:
+    client = APIClient()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    if hasattr(response, "streaming_content"):
+        response.getvalue()
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("url", "pinned"),
+    [
+        (LIST + "?page_size=100", 4),  # count, page, sectors, section paths
+        (LIST + "?page_size=100&sector=space-science&status=stalled&q=five&stale=false", 5),  # + sector tree
+        (LIST + "?mode=cursor&page_size=100", 3),
+        ("/api/v1/reviews/?page_size=100", 3),  # count, page, cited evidence
+        ("/api/v1/evidence/?page_size=100", 2),
+        ("/api/v1/documents/", 2),
+        ("/api/v1/sectors/", 2),
+    ],
+)
+def test_list_endpoints_run_a_constant_number_of_queries(url: str, pinned: int) -> None:
+    make_rich(3)
+    small = count_queries(url)
+    make_rich(30)
+    large = count_queries(url)
+    assert small == large == pinned
+
+
+def test_detail_query_count_does_not_grow_with_history() -> None:
+    make_rich(1)
+    commitment = Commitment.objects.get()
+    url = f"{LIST}{commitment.reference}/"
+    small = count_queries(url)
+    for _ in range(20):
+        services.mark_reviewed(commitment=commitment.pk, reviewer=UserFactory.create())
+        EvidenceFactory.create(commitment=commitment)
+    assert count_queries(url) == small == 6
+
+
+def test_reviews_feed_filters(items: dict[str, Commitment]) -> None:
+    review_at(at("2024-01-10"), items["moon"], Status.IN_PROGRESS, UserFactory.create(username="a1"))
+    review_at(at("2024-03-10"), items["moon"], Status.IN_PROGRESS, UserFactory.create(username="a2"))
+    review_at(at("2024-04-10"), items["beidou"], Status.STALLED, UserFactory.create(username="a1"))
+    client = APIClient()
+
+    def feed(query: str) -> list[tuple[str, str]]:
+        body = client.get("/api/v1/reviews/" + query).json()
+        return [(r["commitment"], r["reviewer"]) for r in body["results"]]
+
+    assert feed("") == [("CSP2021-II.2-05", "a1"), ("CSP2021-II.4-02", "a2"), ("CSP2021-II.4-02", "a1")]
+    assert feed("?status_changed=true") == [("CSP2021-II.2-05", "a1"), ("CSP2021-II.4-02", "a1")]
+    assert feed("?status_changed=false") == [("CSP2021-II.4-02", "a2")]
+    assert feed("?reviewer=a1&since=2024-02-01") == [("CSP2021-II.2-05", "a1")]
+    assert feed("?until=2024-01-31") == [("CSP2021-II.4-02", "a1")]
+    assert feed("?sector=space-infrastructure") == [("CSP2021-II.2-05", "a1")]
+    assert feed("?status_after=stalled") == [("CSP2021-II.2-05", "a1")]
+
+
+def test_documents_and_sector_tree(items: dict[str, Commitment]) -> None:
+    client = APIClient()
+    documents = client.get("/api/v1/documents/").json()["results"]
+    assert {d["slug"]: d["commitment_count"] for d in documents} == {"csp2021": 4, "plan2030": 1}
+
+    detail = client.get("/api/v1/documents/csp2021/").json()
+    assert detail["sections"] == [
+        {
+            "key": "II",
+            "heading": "II. Tech",
+            "level": 1,
+            "commitment_count": 1,
+            "children": [
+                {
+                    "key": "II.4",
+                    "heading": "4. Deep Space",
+                    "level": 2,
+                    "commitment_count": 2,
+                    "children": [],
+                },
+                {"key": "II.2", "heading": "2. Infra", "level": 2, "commitment_count": 1, "children": []},
+            ],
+        }
+    ]
+
+    sectors = {s["slug"]: s for s in client.get("/api/v1/sectors/").json()}
+    assert sectors["space-infrastructure"]["children"] == [
+        "earth-observation",
+        "satellite-communications",
+        "satellite-navigation",
+    ]
+    assert sectors["satellite-navigation"]["parent"] == "space-infrastructure"
+
+
+def test_reading_can_require_login(items: dict[str, Commitment], settings: Any) -> None:
+    settings.TRACKER_API_REQUIRE_LOGIN = True
+    assert APIClient().get(LIST).status_code == 401
+    client = APIClient()
+    client.force_authenticate(UserFactory.create())
+    assert client.get(LIST).status_code == 200
+
+
+def test_nul_bytes_in_filters_do_not_break_anything(items: dict[str, Commitment]) -> None:
+    client = APIClient()
+    for query in ("?q=moon%00", "?owner=%00", "?document=%00", "?section=%00", "?sector=%00"):
+        assert client.get(LIST + query).status_code in {200, 400}
+
+
+def test_secondary_sector_link_helper_is_consistent(items: dict[str, Commitment]) -> None:
+    extra = CommitmentFactory.create(document=items["moon"].document, reference="X-1")
+    link_sectors(extra, "governance", "space-science")
+    assert "X-1" in refs(APIClient(), "?sector=space-science")

@@ -1,0 +1,513 @@
+"""One small text per layout trap and per rule of what is (not) a commitment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from commitments.importer.parser import DocumentError, ExtractedDocument, extract, read_document
+
+
+def texts(doc: ExtractedDocument) -> list[str]:
+    return [c.text for c in doc.commitments]
+
+
+def only(doc: ExtractedDocument) -> str:
+    found = texts(doc)
+    assert len(found) == 1, found
+    return found[0]
+
+
+LEAD = "In the next five years, the Ministry will carry out these tasks:\n\n"
+
+
+# --- list markers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        "- build 40 dams;\n- train 900 engineers.",
+        "• build 40 dams;\n• train 900 engineers.",
+        "– build 40 dams;\n– train 900 engineers.",
+        "(a) build 40 dams;\n(b) train 900 engineers.",
+        "1) build 40 dams;\n2) train 900 engineers.",
+        "a. build 40 dams;\nb. train 900 engineers.",
+        "(i) build 40 dams;\n(ii) train 900 engineers.",
+        "1. Build 40 dams\n2. Train 900 engineers",
+    ],
+)
+def test_each_list_marker_gives_one_commitment_per_item(items: str) -> None:
+    doc = extract(LEAD + items + "\n")
+    found = [t.lower().rstrip(".") for t in texts(doc)]
+    assert found == [
+        "in the next five years, the ministry will carry out these tasks:",
+        "build 40 dams",
+        "train 900 engineers",
+    ]
+    assert {c.rule for c in doc.commitments[1:]} == {"list-item"}
+    assert doc.commitments[1].lead_in == "In the next five years, the Ministry will carry out these tasks:"
+    assert doc.sections == ()
+
+
+def test_item_wrapped_over_lines_is_one_commitment() -> None:
+    doc = extract(
+        "The Ministry will:\n\n"
+        "- build or rehabilitate 1,200 small piped schemes in the northern\n"
+        "  and eastern provinces, giving priority to villages without any\n"
+        "  improved source;\n"
+        "- train a water committee in every village.\n"
+    )
+    assert texts(doc) == [
+        "build or rehabilitate 1,200 small piped schemes in the northern and eastern provinces, "
+        "giving priority to villages without any improved source",
+        "train a water committee in every village.",
+    ]
+
+
+def test_hard_wrapped_paragraph_gives_one_commitment_per_sentence() -> None:
+    doc = extract(
+        "In the next five years, China will expand the launch vehicle\n"
+        "family. It will build two new launch sites. It will also train\n"
+        "astronauts from partner countries.\n"
+    )
+    assert texts(doc) == [
+        "In the next five years, China will expand the launch vehicle family.",
+        "It will build two new launch sites.",
+        "It will also train astronauts from partner countries.",
+    ]
+    assert [c.rule for c in doc.commitments] == ["plan-period-sentence", "prose-will", "prose-will"]
+    assert all(c.lead_in is None for c in doc.commitments)
+
+
+def test_sentence_broken_across_a_blank_line_is_rejoined() -> None:
+    text = (
+        "The Government will expand the scope of procurement and "
+        "grant relevant enterprises\n\naccess to major facilities.\n"
+    )
+    doc = extract(text)
+    assert only(doc) == (
+        "The Government will expand the scope of procurement and "
+        "grant relevant enterprises access to major facilities."
+    )
+    commitment = doc.commitments[0]
+    assert text[commitment.start : commitment.end].endswith("facilities.")
+
+
+def test_continuation_line_starting_with_a_dash_joins_the_sentence() -> None:
+    doc = extract(
+        "China will send a probe beyond the Earth-\n- Moon "
+        "system and will fund the plan for 2026\n- 2030 in full.\n"
+    )
+    assert only(doc) == (
+        "China will send a probe beyond the Earth-Moon system and will fund the plan for 2026 - 2030 in full."
+    )
+
+
+def test_dash_continuation_after_an_open_parenthesis_joins_the_item() -> None:
+    doc = extract(
+        "- China will launch the SVOM (Space-based\n\n- multiband "
+        "astronomical Variable Objects Monitor) in 2024.\n"
+        "- China will support cooperation on launch services.\n"
+    )
+    assert texts(doc) == [
+        "China will launch the SVOM (Space-based multiband astronomical Variable Objects Monitor) in 2024.",
+        "China will support cooperation on launch services.",
+    ]
+
+
+def test_word_hyphenated_at_line_end_is_repaired_but_real_hyphens_stay() -> None:
+    doc = extract(
+        "The Ministry will support the develop-\nment of high-\n"
+        "resolution satellites for the Earth-\nMoon system.\n"
+    )
+    assert only(doc) == (
+        "The Ministry will support the development of high-resolution satellites for the Earth-Moon system."
+    )
+
+
+def test_hyphen_evidence_elsewhere_in_the_document_decides() -> None:
+    doc = extract(
+        "The Government will build a self-\nreliant grid.\n\nThe self-reliant grid was designed in 2020.\n"
+    )
+    assert only(doc) == "The Government will build a self-reliant grid."
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "China's Space Program: A 2021 Perspective   12",
+        "- 12 -",
+        "Page 3 of 40",
+        "12",
+        "Outline of the Plan  |  7",
+    ],
+)
+def test_page_footer_is_not_part_of_a_commitment(footer: str) -> None:
+    text = (
+        f"The Government will expand the scope of procurement and grant "
+        f"relevant\n\n{footer}\n\fenterprises access to major facilities.\n"
+    )
+    doc = extract(text)
+    assert only(doc) == (
+        "The Government will expand the scope of procurement and "
+        "grant relevant enterprises access to major facilities."
+    )
+
+
+def test_running_header_repeated_on_every_page_is_dropped() -> None:
+    page = (
+        "Ministry of Energy Annual Plan\n\nThe Ministry will "
+        "build {n} new substations in the\nsouthern region.\n\f"
+    )
+    doc = extract("".join(page.format(n=n) for n in (10, 20, 30)))
+    assert texts(doc) == [
+        f"The Ministry will build {n} new substations in the southern region." for n in (10, 20, 30)
+    ]
+    assert all("Annual Plan" not in t for t in texts(doc))
+
+
+def test_form_feed_is_a_page_break() -> None:
+    doc = extract(
+        "The Ministry will build new substations in the\fsouthern region.\fIt will also train staff.\n"
+    )
+    assert texts(doc) == [
+        "The Ministry will build new substations in the southern region.",
+        "It will also train staff.",
+    ]
+
+
+def test_crlf_offsets_point_into_original_text() -> None:
+    text = (
+        "I. Energy\r\n\r\nThe Ministry will build new\r\nsubstations.\r\n"
+        "\r\n- 3 -\r\n\r\nIt will:\r\n\r\n- train staff;\r\n- buy meters.\r\n"
+    )
+    doc = extract(text)
+    assert texts(doc) == ["The Ministry will build new substations.", "train staff", "buy meters."]
+    for commitment in doc.commitments:
+        assert text[commitment.start :].startswith(commitment.text.split()[0])
+    first = doc.commitments[0]
+    assert text[first.start : first.end] == "The Ministry will build new\r\nsubstations."
+    assert doc.sections[0].heading == "I. Energy"
+    assert text[doc.sections[0].start :].startswith("I. Energy")
+
+
+def test_bom_is_stripped(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes("\ufeffThe Ministry will build new substations.\r\n".encode())
+    text = read_document(path)
+    assert text == "The Ministry will build new substations.\r\n"
+    assert extract(text).commitments[0].start == 0
+
+
+def test_bom_left_in_the_text_is_skipped() -> None:
+    doc = extract("\ufeffThe Ministry will build new substations.\n")
+    assert doc.commitments[0].start == 1
+
+
+def test_curly_quotes_are_kept_and_non_breaking_spaces_repaired() -> None:
+    doc = extract("China\u2019s space agency will train 1,500 \u201cspace\u00a0champions\u201d by 2027.\n")
+    assert only(doc) == "China\u2019s space agency will train 1,500 \u201cspace champions\u201d by 2027."
+
+
+def test_nested_sub_items_hang_from_their_parent_item() -> None:
+    doc = extract(
+        "- China will support international cooperation on commercial spaceflight, including:\n"
+        "- launching services;\n"
+        "- technical cooperation on whole satellites.\n"
+        "- It will give priority to satellites for Pakistan.\n"
+    )
+    assert texts(doc) == [
+        "China will support international cooperation on commercial spaceflight, including:",
+        "launching services",
+        "technical cooperation on whole satellites.",
+        "It will give priority to satellites for Pakistan.",
+    ]
+    assert doc.commitments[1].lead_in == doc.commitments[0].text
+    assert doc.commitments[3].lead_in is None
+
+
+def test_indented_sub_items_under_a_colon_item() -> None:
+    doc = extract(
+        "The Ministry will:\n"
+        "• modernise irrigation in three provinces:\n"
+        "    – the north;\n"
+        "    – the east;\n"
+        "• train 300 extension officers.\n"
+    )
+    assert texts(doc) == [
+        "modernise irrigation in three provinces:",
+        "the north",
+        "the east",
+        "train 300 extension officers.",
+    ]
+    assert doc.commitments[1].lead_in == "modernise irrigation in three provinces:"
+
+
+# --- what is and is not a commitment -----------------------------------------------------------
+
+
+def test_achievement_is_not_a_commitment() -> None:
+    doc = extract(
+        "From 2016 to December 2021, 207 launch missions were completed. China has launched the Tianhe core "
+        "module. The Long March carrier rockets are being upgraded.\n"
+    )
+    assert texts(doc) == []
+
+
+def test_present_tense_principle_is_not_a_commitment() -> None:
+    doc = extract(
+        "China is building a strategic force. China adheres to the "
+        "principle of peaceful use. China always advocates openness.\n"
+    )
+    assert texts(doc) == []
+
+
+def test_purpose_clause_is_not_a_commitment() -> None:
+    doc = extract(
+        "China will build a satellite network. All these efforts will help to achieve carbon neutrality. "
+        "This will provide better services. By doing so, China will contribute more to human progress. "
+        "The space industry will contribute more to growth. Efficient irrigation will help farmers.\n"
+    )
+    assert texts(doc) == ["China will build a satellite network."]
+
+
+def test_elaboration_of_a_promise_is_a_commitment() -> None:
+    doc = extract(
+        "China will draft a national space law. This will include formulating regulations on navigation.\n"
+    )
+    assert len(doc.commitments) == 2
+
+
+def test_statement_of_the_document_purpose_is_not_a_commitment() -> None:
+    doc = extract(
+        "We are publishing this white paper to explain our "
+        "plans. This white paper will describe the main tasks. "
+        "This Strategy sets out how the Department will build a workforce.\n"
+    )
+    assert texts(doc) == []
+
+
+def test_relative_clause_and_forecast_are_not_commitments() -> None:
+    doc = extract(
+        "The industry has entered a new stage that will have "
+        "a far-reaching impact. It is expected that private "
+        "investment will cover a fifth of the cost. The political will of the people is strong.\n"
+    )
+    assert texts(doc) == []
+
+
+def test_other_modal_forms_are_commitments() -> None:
+    doc = extract(
+        "Every public website shall meet the AA standard by "
+        "2027. The Agency plans to introduce a single sign-on. "
+        "The Government is going to establish a fund. A mid-term review will be carried out in 2028. "
+        "We will not raise tariffs.\n"
+    )
+    assert [c.rule for c in doc.commitments] == [
+        "prose-shall",
+        "prose-plans-to",
+        "prose-going-to",
+        "prose-will-passive",
+        "prose-will",
+    ]
+
+
+def test_noun_plans_is_not_a_commitment() -> None:
+    doc = extract(
+        "China is making forward-looking plans to integrate "
+        "new technologies. It will study plans for defence.\n"
+    )
+    assert texts(doc) == ["It will study plans for defence."]
+
+
+def test_bare_lead_in_is_not_a_commitment() -> None:
+    doc = extract(
+        "In the next five years, China will continue with "
+        "lunar exploration. It will:\n\n- launch Chang'e-6.\n"
+    )
+    assert texts(doc) == [
+        "In the next five years, China will continue with lunar exploration.",
+        "launch Chang'e-6.",
+    ]
+    assert (
+        doc.commitments[1].lead_in
+        == "In the next five years, China will continue with lunar exploration. It will:"
+    )
+
+
+def test_items_under_a_descriptive_lead_in_are_not_commitments() -> None:
+    doc = extract(
+        "China's basic policies are as follows:\n\n- Safeguarding "
+        "the central role of the UN;\n- Strengthening exchanges.\n"
+        "\nThe main results were:\n\n1) a new laboratory;\n2) a national register.\n"
+    )
+    assert texts(doc) == []
+
+
+def test_sentences_in_bullets_without_a_lead_in_are_judged_as_prose() -> None:
+    doc = extract(
+        "- China has signed 46 agreements. It is working with Russia on a lunar station.\n"
+        "- China will advance cooperation on the lunar station. It welcomes partners at any stage.\n"
+    )
+    assert texts(doc) == ["China will advance cooperation on the lunar station."]
+    assert doc.commitments[0].rule == "prose-will"
+
+
+# --- headings -----------------------------------------------------------------------------------
+
+
+def test_numbered_items_in_a_list_are_not_headings() -> None:
+    doc = extract(
+        "3 Financing\n\nThe Government plans to:\n\n1. Expand "
+        "nursing school capacity\n2. Build staff housing\n"
+        "3. Digitise the registry\n\n4 Monitoring\n\nThe results will be published.\n"
+    )
+    assert [s.heading for s in doc.sections] == ["3 Financing", "4 Monitoring"]
+    assert texts(doc) == [
+        "Expand nursing school capacity",
+        "Build staff housing",
+        "Digitise the registry",
+        "The results will be published.",
+    ]
+    assert doc.commitments[0].section == ("3 Financing",)
+
+
+def test_heading_tree_follows_roman_arabic_and_parenthesised_numbers() -> None:
+    doc = extract(
+        "Preamble\n\nText.\n\nI. Space Systems\n\n1. Launchers\n\n"
+        "(1) Heavy lift\n\nChina will build a rocket.\n\n"
+        "(2) Reusable launchers\n\nText.\n\n2. Satellites\n\n"
+        "Text.\n\nII. Governance\n\nText.\n\nConclusion\n\nText.\n"
+    )
+    levels = [(s.heading, s.level, s.number) for s in doc.sections]
+    assert levels == [
+        ("Preamble", 1, None),
+        ("I. Space Systems", 1, "I"),
+        ("1. Launchers", 2, "1"),
+        ("(1) Heavy lift", 3, "1"),
+        ("(2) Reusable launchers", 3, "2"),
+        ("2. Satellites", 2, "2"),
+        ("II. Governance", 1, "II"),
+        ("Conclusion", 1, None),
+    ]
+    assert doc.commitments[0].section == ("I. Space Systems", "1. Launchers", "(1) Heavy lift")
+    heavy = doc.sections[3]
+    assert (heavy.title, heavy.path[0]) == ("Heavy lift", "I. Space Systems")
+    assert doc.sections[1].end == doc.sections[6].start
+
+
+def test_part_chapter_section_and_decimal_headings() -> None:
+    doc = extract(
+        "Part II Economy\n\nChapter 3 Energy\n\nSection 4 Grids\n\nText.\n\n3.2 Storage\n\nText.\n\n"
+        "Chapter 4\nTransport\n\nText.\n"
+    )
+    assert [(s.heading, s.level, s.number) for s in doc.sections] == [
+        ("Part II Economy", 1, "II"),
+        ("Chapter 3 Energy", 2, "3"),
+        ("Section 4 Grids", 3, "4"),
+        ("3.2 Storage", 4, "3.2"),
+        ("Chapter 4 Transport", 2, "4"),
+    ]
+    assert doc.sections[4].title == "Transport"
+
+
+def test_decimal_heading_nests_under_its_parent_number() -> None:
+    doc = extract(
+        "1 Introduction\n\n1.1 Purpose\n\nText.\n\n2 Targets\n\n"
+        "2.1 Training\n\nThe Ministry will train nurses.\n"
+    )
+    assert [(s.heading, s.level) for s in doc.sections] == [
+        ("1 Introduction", 1),
+        ("1.1 Purpose", 2),
+        ("2 Targets", 1),
+        ("2.1 Training", 2),
+    ]
+    assert doc.commitments[0].section == ("2 Targets", "2.1 Training")
+
+
+def test_title_is_the_most_prominent_early_line() -> None:
+    doc = extract(
+        "In Their Own Words\n\nChina's Space Program: A 2021 "
+        "Perspective\nThe State Council Information Office\n"
+        "January 2022\n\nPreamble\n\nText.\n"
+    )
+    assert doc.title == "China's Space Program: A 2021 Perspective"
+    assert [s.heading for s in doc.sections] == ["Preamble"]
+
+
+def test_document_without_title_or_headings() -> None:
+    doc = extract("The Ministry will build new substations in the southern region.\n")
+    assert (doc.title, doc.sections) == (None, ())
+    assert doc.commitments[0].section == ()
+
+
+# --- reading files -----------------------------------------------------------------------------
+
+
+def test_missing_file_is_a_document_error(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match=r"cannot read .*nothing\.txt: no such file"):
+        read_document(tmp_path / "nothing.txt")
+
+
+def test_directory_is_a_document_error(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="is a directory"):
+        read_document(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b" \r\n\t\n", "only whitespace"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"\xff\xfeT\x00h\x00e\x00", "UTF-16"),
+        (bytes(range(0x80, 0x100)) * 4, "not UTF-8"),
+    ],
+)
+def test_unusable_file_is_a_document_error(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes(content)
+    with pytest.raises(DocumentError, match=reason):
+        read_document(path)
+
+
+def test_windows_1252_text_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes("The Ministry will build a caf\xe9 \x93hub\x94.\n".encode("latin-1"))
+    assert read_document(path) == "The Ministry will build a caf\xe9 \u201chub\u201d.\n"
+
+
+def test_closing_plan_paragraph_after_retrospective_subsections_belongs_to_the_section() -> None:
+    text = (
+        "II. Technology\n\n"
+        "4. Deep Space Exploration\n\n"
+        "(1) Lunar exploration\n\n"
+        "The Chang'e-5 probe returned samples from the moon in 2020.\n\n"
+        "(2) Planetary exploration\n\n"
+        "The Tianwen-1 probe landed on Mars in 2021.\n\n"
+        "In the next five years, China will continue with lunar and planetary exploration. It will:\n\n"
+        "- Launch the Chang'e-6 lunar probe;\n"
+        "- Launch the Chang'e-7 lunar probe.\n\n"
+        "5. Launch Sites\n\n"
+        "(1) Sites\n\n"
+        "China will build a commercial launch pad.\n\n"
+        "(2) Tracking\n\n"
+        "In the next five years, China will improve its tracking network.\n"
+    )
+
+    doc = extract(text)
+
+    sections = {c.text: c.section for c in doc.commitments}
+    deep = ("II. Technology", "4. Deep Space Exploration")
+    assert (
+        sections["In the next five years, China will continue with lunar and planetary exploration."] == deep
+    )
+    assert sections["Launch the Chang'e-6 lunar probe"] == deep
+    # An earlier subsection already promised something: the plan paragraph stays where it is.
+    assert sections["In the next five years, China will improve its tracking network."] == (
+        "II. Technology",
+        "5. Launch Sites",
+        "(2) Tracking",
+    )

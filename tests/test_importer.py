@@ -1,0 +1,253 @@
+"""import_document: transactional, idempotent, revision-aware; bad input writes nothing."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commitments import services
+from commitments.choices import Status
+from commitments.models import Commitment, Document, Evidence, Review, Section
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ORIGINAL = """\
+A Plan for Rivers: 2026-2030
+The Water Office
+March 2026
+
+I. Achievements
+
+From 2021 to 2025 the country built 40 dams and cleaned 12 rivers.
+
+II. Main Tasks
+
+1. Flood Control
+
+In the next five years, the country will strengthen flood control along the major rivers. It will:
+
+- Build 30 new flood barriers on the Long River;
+- Upgrade early-warning stations in every river basin;
+- Train 5,000 local emergency staff.
+
+2. Drinking Water
+
+The country will connect every village to safe piped water by 2030.
+It will publish water quality data every month.
+"""
+
+REVISED = ORIGINAL.replace(
+    "- Upgrade early-warning stations in every river basin;\n",
+    "- Upgrade the early-warning stations in every river basin;\n"
+    "- Map every flood plain at 1:10,000 scale;\n",
+).replace("It will publish water quality data every month.\n", "")
+
+ARGS = ["--period-start", "2026-01-01", "--period-end", "2030-12-31", "--slug", "rivers", "--prefix", "RIV"]
+
+
+def write(tmp_path: Path, text: str, name: str = "plan.txt") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_import(path: Path, *extra: str) -> str:
+    out = io.StringIO()
+    call_command("import_document", str(path), *ARGS, *extra, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> list[tuple[object, ...]]:
+    return list(
+        Commitment.objects.order_by("reference").values_list(
+            "pk", "reference", "text", "status", "version", "start_offset", "section__key"
+        )
+    )
+
+
+def test_import_creates_document_sections_and_commitments_with_stable_references(tmp_path: Path) -> None:
+    output = run_import(write(tmp_path, ORIGINAL), "--title", "A Plan for Rivers")
+
+    document = Document.objects.get(slug="rivers")
+    assert document.title == "A Plan for Rivers"
+    assert document.full_text == ORIGINAL
+    assert len(document.content_hash) == 64
+    assert list(Commitment.objects.order_by("start_offset").values_list("reference", flat=True)) == [
+        "RIV-II.1-01",
+        "RIV-II.1-02",
+        "RIV-II.1-03",
+        "RIV-II.1-04",
+        "RIV-II.2-01",
+        "RIV-II.2-02",
+    ]
+    chang = Commitment.objects.get(reference="RIV-II.1-02")
+    assert chang.text == "Build 30 new flood barriers on the Long River"
+    assert chang.lead_in.endswith("It will:")
+    assert ORIGINAL[chang.start_offset : chang.end_offset].startswith("Build 30 new flood barriers")
+    assert chang.target_date == datetime.date(2030, 12, 31)
+    parent = Section.objects.get(document=document, key="II.1").parent
+    assert parent is not None
+    assert parent.key == "II"
+    assert "6 were added" in output
+
+
+def test_importing_the_same_file_twice_writes_nothing(tmp_path: Path) -> None:
+    path = write(tmp_path, ORIGINAL)
+    run_import(path)
+    before = snapshot()
+
+    with CaptureQueriesContext(connection) as queries:
+        output = run_import(path)
+
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
+    assert snapshot() == before
+    assert "6 unchanged" in output
+
+
+def test_revised_text_keeps_unchanged_commitments_and_their_history(tmp_path: Path) -> None:
+    run_import(write(tmp_path, ORIGINAL))
+    kept = Commitment.objects.get(reference="RIV-II.2-01")
+    Evidence.objects.create(commitment=kept, url="https://water.example.org/report", title="Village report")
+    services.record_review(
+        commitment=kept, reviewer=UserFactory.create(), status=Status.IN_PROGRESS, rationale="Half."
+    )
+
+    output = run_import(write(tmp_path, REVISED))
+
+    kept.refresh_from_db()
+    assert (kept.reference, kept.status, kept.evidence.count(), kept.reviews.count()) == (
+        "RIV-II.2-01",
+        Status.IN_PROGRESS,
+        1,
+        1,
+    )
+    assert kept.start_offset == REVISED.index("The country will connect")
+    edited = Commitment.objects.get(reference="RIV-II.1-03")
+    assert edited.text == "Upgrade the early-warning stations in every river basin"
+    added = Commitment.objects.get(text__startswith="Map every flood plain")
+    assert added.reference == "RIV-II.1-05"  # next free number: existing references never shift
+    vanished = Commitment.objects.get(reference="RIV-II.2-02")  # reported, not deleted
+    assert vanished.text == "It will publish water quality data every month."
+    assert "Vanished: RIV-II.2-02" in output
+    assert "Revised: RIV-II.1-03" in output
+    assert "Added: RIV-II.1-05" in output
+    assert Document.objects.get().full_text == REVISED
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path) -> None:
+    output = run_import(write(tmp_path, ORIGINAL), "--dry-run")
+
+    assert "6 would be added" in output
+    assert "dry run" in output
+    assert not Document.objects.exists()
+    assert not Commitment.objects.exists()
+    assert not Section.objects.exists()
+
+
+def test_dry_run_of_a_revision_writes_nothing(tmp_path: Path) -> None:
+    run_import(write(tmp_path, ORIGINAL))
+    before = snapshot()
+
+    output = run_import(write(tmp_path, REVISED), "--dry-run")
+
+    assert "1 would be added, 1 revised" in output
+    assert snapshot() == before
+    assert Document.objects.get().full_text == ORIGINAL
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
+        (b"Shopping list\n\nEggs, milk and bread.\n", "no commitments found"),
+    ],
+    ids=["missing", "empty", "binary", "not-a-document"],
+)
+def test_bad_input_exits_with_one_readable_line_and_writes_nothing(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    path = tmp_path / "input.txt"
+    if content is not None:
+        path.write_bytes(content)
+
+    with pytest.raises(CommandError, match=message) as raised:
+        run_import(path, "--title", "Anything")
+
+    assert "\n" not in str(raised.value)
+    assert not Document.objects.exists()
+
+
+def test_bad_dates_and_periods_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, ORIGINAL)
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command(
+            "import_document", str(path), "--period-start", "2026-13-01", "--period-end", "2030-12-31"
+        )
+    with pytest.raises(CommandError, match=r"ends .* before it starts"):
+        call_command(
+            "import_document", str(path), "--period-start", "2030-01-01", "--period-end", "2026-12-31"
+        )
+    assert not Document.objects.exists()
+
+
+def test_a_failure_midway_rolls_back_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from commitments.importer import loader
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader, "_save_commitments", explode)
+    with pytest.raises(RuntimeError):
+        run_import(write(tmp_path, ORIGINAL))
+
+    assert not Document.objects.exists()
+    assert not Section.objects.exists()
+
+
+def test_sector_assignments_apply_to_new_commitments_only(tmp_path: Path) -> None:
+    sectors = tmp_path / "sectors.json"
+    sectors.write_text(
+        '{"RIV-II.1-02": {"primary": "governance", "secondary": ["international-cooperation"]}}',
+        encoding="utf-8",
+    )
+    run_import(write(tmp_path, ORIGINAL), "--sectors", str(sectors))
+    commitment = Commitment.objects.get(reference="RIV-II.1-02")
+    assert sorted(commitment.sector_links.values_list("sector__slug", "is_primary")) == [
+        ("governance", True),
+        ("international-cooperation", False),
+    ]
+
+    services.update_commitment(
+        commitment=commitment, actor=None, expected_version=None, primary_sector=None, secondary_sectors=[]
+    )
+    run_import(write(tmp_path, ORIGINAL), "--sectors", str(sectors))
+    assert commitment.sector_links.count() == 0  # a lead's curation is not overwritten by re-import
+
+
+def test_unknown_sector_in_assignments_is_refused(tmp_path: Path) -> None:
+    sectors = tmp_path / "sectors.json"
+    sectors.write_text('{"RIV-II.1-02": {"primary": "astrology"}}', encoding="utf-8")
+    with pytest.raises(CommandError, match="unknown sector slug"):
+        run_import(write(tmp_path, ORIGINAL), "--sectors", str(sectors))
+    assert not Document.objects.exists()
+
+
+@pytest.mark.postgres
+def test_import_and_reimport_on_postgresql(tmp_path: Path) -> None:
+    run_import(write(tmp_path, ORIGINAL))
+    before = snapshot()
+    run_import(write(tmp_path, ORIGINAL))
+    assert snapshot() == before
+    run_import(write(tmp_path, REVISED))
+    assert Commitment.objects.count() == 7
+    assert Review.objects.count() == 0
