@@ -190,7 +190,6 @@ class EvidenceInline(admin.StackedInline):
     model = Evidence
     extra = 0
     fields = (("url", "kind", "signal"), ("title", "publisher", "published_on"), "excerpt")
-    classes = ("collapse-open",)
 
 
 class ReviewHistoryInline(admin.TabularInline):
@@ -290,9 +289,12 @@ class CommitmentAdmin(admin.ModelAdmin):
     def status_badge(self, commitment: Commitment) -> SafeString:
         return status_badge_html(commitment.status)
 
-    @admin.display(description="stale", boolean=True, ordering="is_stale")
-    def stale_flag(self, commitment: Commitment) -> bool:
-        return bool(getattr(commitment, "is_stale", False))
+    @admin.display(description="stale", ordering="is_stale")
+    def stale_flag(self, commitment: Commitment) -> SafeString | str:
+        # A word, not the boolean icons: a green tick for "stale" would read as good news.
+        if getattr(commitment, "is_stale", False):
+            return format_html('<strong class="stale-flag" style="color:#9a3412">{}</strong>', "stale")
+        return "—"
 
     @admin.display(description="in its source paragraph")
     def source_context(self, commitment: Commitment) -> SafeString:

@@ -247,7 +247,8 @@ class Commitment(models.Model):
         return f"{self.reference}: {self.short_text}"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:commitments_commitment_change", args=[self.pk])
+        """The public representation: the API detail (the admin links to it as "view on site")."""
+        return reverse("api:commitment-detail", args=[self.reference])
 
     @property
     def short_text(self) -> str:
@@ -346,7 +347,8 @@ class Review(models.Model):
         indexes = [models.Index(fields=["commitment", "-reviewed_at"], name="review_commitment_time_idx")]
 
     def __str__(self) -> str:
-        return f"{self.commitment_id}: {self.status_before} → {self.status_after}"
+        change = f"{self.get_status_before_display()} → {self.get_status_after_display()}"
+        return f"{self.reviewed_at:%Y-%m-%d %H:%M}: {change if self.changes_status else 'confirmed'}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -10,9 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.test_extractor_scoring import DATA
-
-SOURCE = DATA / "china-space-program-2021.txt"
+SOURCE = Path(__file__).resolve().parent.parent / "fixtures" / "china-space-program-2021.txt"
 
 
 def run(*args: str) -> str:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from commitments.importer.parser import ExtractedDocument, extract, read_document
-from tests.test_extractor_scoring import DATA, load_labels, score, section_agreement, tokens
+from tests.test_extractor_scoring import load_labels, score, section_agreement, tokens
 
 SHARED_SOURCE = (
     Path(__file__).parent.parent.parent / "shared" / "source-documents" / "china-space-program-2021.txt"
 )
-SOURCE = DATA / "china-space-program-2021.txt"
+SOURCE = Path(__file__).resolve().parent.parent / "fixtures" / "china-space-program-2021.txt"
 II = "II. Development of Space Technology and Systems"
 
 pytestmark = pytest.mark.skipif(not SOURCE.exists(), reason=f"source document missing: {SOURCE}")
@@ -27,7 +27,7 @@ def document() -> tuple[str, ExtractedDocument]:
     return text, extract(text)
 
 
-def test_the_copy_in_tests_data_is_the_shared_source_document() -> None:
+def test_the_seed_copy_is_the_shared_source_document() -> None:
     if not SHARED_SOURCE.exists():
         pytest.skip(f"shared source document not present at {SHARED_SOURCE}")
     assert SOURCE.read_bytes() == SHARED_SOURCE.read_bytes()
