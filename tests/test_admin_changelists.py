@@ -1,0 +1,81 @@
+"""Every admin changelist runs the same number of queries for a few rows and for many."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments import services
+from commitments.choices import ReminderState, Status
+from commitments.models import ApiToken, Reminder, Section
+from tests.factories import CommitmentFactory, DocumentFactory, EvidenceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def add_rows(n: int) -> None:
+    """n of everything a changelist can list, with the relations each list shows."""
+    for i in range(n):
+        owner = UserFactory.create()
+        document = DocumentFactory.create()
+        section = Section.objects.create(
+            document=document,
+            key=f"K{i}",
+            number=str(i),
+            title="T",
+            heading=f"{i}. T",
+            level=1,
+            position=i,
+            start_offset=0,
+        )
+        commitment = CommitmentFactory.create(
+            document=document, section=section, owner=owner, primary_sector="governance"
+        )
+        EvidenceFactory.create(commitment=commitment)
+        services.record_review(
+            commitment=commitment, reviewer=owner, status=Status.STALLED, rationale="Late."
+        )
+        reminder = Reminder.objects.create(
+            recipient=owner, day=datetime.date(2026, 1, 1), state=ReminderState.SENT, sent_at=timezone.now()
+        )
+        reminder.commitments.add(commitment)
+        token = ApiToken(user=owner, name=f"t{i}")
+        token.issue_key()
+        token.save()
+
+
+CHANGELISTS = [
+    "commitments_commitment",
+    "commitments_document",
+    "commitments_section",
+    "commitments_sector",
+    "commitments_review",
+    "commitments_evidence",
+    "commitments_reminder",
+    "commitments_apitoken",
+]
+
+
+@pytest.mark.parametrize("model", CHANGELISTS)
+def test_changelist_query_count_does_not_depend_on_rows(model: str, lead: Any) -> None:
+    client = Client()
+    lead.is_superuser = True  # every changelist, including the ones leads only read
+    lead.save()
+    client.force_login(lead)
+    url = reverse(f"admin:{model}_changelist")
+
+    add_rows(2)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add_rows(25)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+
+    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
