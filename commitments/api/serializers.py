@@ -75,6 +75,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
         slug_field="reference",
         queryset=Commitment.objects.all(),
         help_text="Reference of the commitment this evidence is about (set on creation only).",
+        # A text box in the browsable API: a <select> would load every commitment.
+        style={"base_template": "input.html"},
     )
     added_by = serializers.CharField(source="added_by.username", read_only=True, allow_null=True)
 
