@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
 from commitments.exceptions import ReviewIsAppendOnlyError
@@ -164,6 +164,9 @@ class CommitmentQuerySet(models.QuerySet[Any]):
                 latest_review_status_before=Subquery(latest.values("status_before")[:1]),
                 latest_review_status_after=Subquery(latest.values("status_after")[:1]),
                 latest_review_reviewer=Subquery(latest.values("reviewer__username")[:1]),
+                latest_review_rationale=Subquery(
+                    latest.annotate(short=Left("rationale", 280)).values("short")[:1]
+                ),
             )
             # Every item lists its sectors: one query for the whole page.
             .prefetch_related(

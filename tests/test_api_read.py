@@ -111,6 +111,8 @@ def test_list_item_carries_everything_a_researcher_needs(items: dict[str, Commit
     assert item["evidence_count"] == 2
     assert item["latest_review"]["status_after"] == "not_started"
     assert item["latest_review"]["reviewer"] == "rev"
+    assert item["latest_review"]["rationale"] == "No launch yet."
+    assert APIClient().get(item["latest_review"]["url"]).json()["rationale"] == "No launch yet."
     assert item["is_stale"] is True  # not started, last reviewed more than 90 days ago
 
 

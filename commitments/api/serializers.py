@@ -24,10 +24,20 @@ class SectorLinkSerializer(serializers.Serializer):
 
 class LatestReviewSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="latest_review_id")
+    url = serializers.SerializerMethodField()
     reviewed_at = serializers.DateTimeField(source="latest_review_at")
     status_before = serializers.ChoiceField(choices=Status.choices, source="latest_review_status_before")
     status_after = serializers.ChoiceField(choices=Status.choices, source="latest_review_status_after")
     reviewer = serializers.CharField(source="latest_review_reviewer", allow_null=True)
+    rationale = serializers.CharField(
+        source="latest_review_rationale",
+        help_text="The rationale, cut at 280 characters (the full text is in the review).",
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, commitment: Commitment) -> str:
+        request = self.context.get("request")
+        return reverse("api:review-detail", args=[commitment.latest_review_id], request=request)  # type: ignore[attr-defined]  # annotation
 
 
 class CommitmentSerializer(serializers.Serializer):
@@ -67,7 +77,7 @@ class CommitmentSerializer(serializers.Serializer):
     def get_latest_review(self, commitment: Commitment) -> dict[str, Any] | None:
         if getattr(commitment, "latest_review_id", None) is None:
             return None
-        return dict(LatestReviewSerializer(commitment).data)
+        return dict(LatestReviewSerializer(commitment, context=self.context).data)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
