@@ -511,3 +511,133 @@ def test_closing_plan_paragraph_after_retrospective_subsections_belongs_to_the_s
         "5. Launch Sites",
         "(2) Tracking",
     )
+
+
+# --- plan task lists, callout boxes and targets -------------------------------------------------
+
+PLAN = "We will build a national laboratory for quantum science.\n\n"
+
+
+def test_imperative_items_under_a_plain_heading_are_task_commitments() -> None:
+    doc = extract(
+        PLAN + "(2) Frontier technologies\n"
+        "- Quantum information: develop technologies for urban quantum networks;\n"
+        "- Brain science: research on the atlas of brain functions;\n"
+        "- Deep space: build a new-generation space station and conduct Mars\n"
+        "  exploration.\n"
+    )
+    assert texts(doc)[1:] == [
+        "Quantum information: develop technologies for urban quantum networks",
+        "Brain science: research on the atlas of brain functions",
+        "Deep space: build a new-generation space station and conduct Mars exploration.",
+    ]
+    assert {c.rule for c in doc.commitments[1:]} == {"task-item"}
+    assert doc.commitments[1].section == ("(2) Frontier technologies",)
+
+
+def test_noun_phrase_item_counts_only_when_most_siblings_are_tasks() -> None:
+    doc = extract(
+        PLAN + "Digital Infrastructure\n\n- Upgrade the supercomputing centres;\n"
+        "- A platform for scientific instruments.\n\n"
+        "Key Facts\n\n- Support for small firms rose by 4%;\n- Broadband coverage;\n- Develop new parks.\n"
+    )
+    assert texts(doc)[1:] == [
+        "Upgrade the supercomputing centres",
+        "A platform for scientific instruments.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "Since 2016, the Ministry has:\n\n- set up a new agency;\n- launched 207 missions.\n",
+        "Achievements include:\n\n- Developed the Long March 5;\n- Built three launch sites.\n",
+        "What We Have Achieved\n\n- Set up the Space Agency;\n- Open two spaceports.\n",
+        "Guiding Principles\n\n- Innovation-driven development;\n- Coordinated regional growth.\n",
+        "Review of the 13th Plan Period\n\n- Build 400 rural schemes;\n- Connect 1.8 million homes.\n",
+    ],
+)
+def test_retrospective_or_principle_lists_are_not_task_commitments(listing: str) -> None:
+    assert texts(extract(PLAN + listing)) == [PLAN.strip()]
+
+
+def test_imperative_items_in_a_document_that_promises_nothing_are_not_commitments() -> None:
+    assert texts(extract("How to Apply\n\n- Complete the form;\n- Send it to the district office.\n")) == []
+
+
+def test_box_title_is_not_part_of_its_first_entry() -> None:
+    doc = extract(
+        "Section 2  Projects\n\nBox 1  Major science and technology projects\n"
+        "01 Aerospace: we will build the space station and carry out lunar missions.\n"
+        "02 Deep sea: develop deep-sea submersibles.\n"
+    )
+    assert texts(doc) == [
+        "Aerospace: we will build the space station and carry out lunar missions.",
+        "Deep sea: develop deep-sea submersibles.",
+    ]
+    assert [s.heading for s in doc.sections] == ["Section 2 Projects"]
+    assert doc.commitments[1].lead_in == "Box 1 Major science and technology projects"
+    assert doc.commitments[1].section == ("Section 2 Projects",)
+
+
+def test_every_entry_of_a_projects_box_is_a_commitment_including_two_digit_numbers() -> None:
+    doc = extract(
+        PLAN + "Column 3: Key transport projects\n"
+        "08 Railways: the Sichuan-Tibet railway\n09 Ports: a deep-water port at Yangshan\n"
+        "10 Airports: build a hub at Chengdu\n11 Waterways: dredge the upper Yangtze\n"
+    )
+    assert texts(doc)[1:] == [
+        "Railways: the Sichuan-Tibet railway",
+        "Ports: a deep-water port at Yangshan",
+        "Airports: build a hub at Chengdu",
+        "Waterways: dredge the upper Yangtze",
+    ]
+    assert {c.rule for c in doc.commitments[1:]} == {"list-item"}
+
+
+def test_entries_of_a_retrospective_box_are_not_commitments() -> None:
+    doc = extract(
+        PLAN + "Box 2  Achievements of the 14th Plan period\n"
+        "01 Rail: 8,000 km of high-speed railway were opened.\n02 Ports: build the Qiantang port.\n"
+    )
+    assert texts(doc) == [PLAN.strip()]
+
+
+def test_quantitative_target_with_remain_or_be_is_a_commitment() -> None:
+    doc = extract(
+        "The unemployment rate will remain below 5.5%. Coverage will be 95 per cent by 2030. "
+        "The economy will remain stable. Efficient irrigation will help farmers.\n"
+    )
+    assert texts(doc) == [
+        "The unemployment rate will remain below 5.5%.",
+        "Coverage will be 95 per cent by 2030.",
+    ]
+
+
+def test_aspirations_are_not_commitments() -> None:
+    doc = extract("We aim to capture 10% of the market by 2035. We want every pupil to use satellite data.\n")
+    assert texts(doc) == []
+
+
+def test_wrapped_numbered_paragraph_is_not_a_heading() -> None:
+    doc = extract(
+        "Chapter 2 – Our ambition\n\n"
+        "2.1 We aim to capture 10% of the global small-satellite market by 2035. We\n"
+        "want every school pupil to work with real satellite data.\n\n"
+        "2.2 The Government will publish a space industrial plan within 12 months.\n"
+    )
+    assert [s.heading for s in doc.sections] == ["Chapter 2 – Our ambition"]
+    assert texts(doc) == ["The Government will publish a space industrial plan within 12 months."]
+
+
+def test_annex_sits_at_the_top_of_the_tree() -> None:
+    doc = extract(
+        "Part III  Implementation\n\nChapter 6  Safeguards\n\nText.\n\n"
+        "Annex A  Delivery\n\nThe Board will report to Parliament every year.\n"
+    )
+    assert [(s.heading, s.level) for s in doc.sections] == [
+        ("Part III Implementation", 1),
+        ("Chapter 6 Safeguards", 2),
+        ("Annex A Delivery", 1),
+    ]
+    assert doc.commitments[0].section == ("Annex A Delivery",)

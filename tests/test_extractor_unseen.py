@@ -6,6 +6,13 @@
   non-breaking space, Roman and Arabic numbering, "Foreword"/"Conclusion".
 - tamaru: strategy with "1"/"1.1" numbering, "Page n of m" footers, "a." items, a numbered list
   that must not become headings, "shall", "plans to", "is going to" and passives.
+- serica: Chinese-style five-year plan outline with Part/Chapter/Section headings, "(1)" subsections
+  followed directly by imperative dash items ("Label: develop ..."), "Box N" callouts with "01"
+  entries (one retrospective), targets ("will remain below 5.5%"), a retrospective list under "The
+  main achievements were:", principles and a forecast.
+- arland: Western strategy with "Chapter 1 – Title" headings, numbered paragraphs ("3.2 We will:"),
+  "•" bullets, "Commitment 1:" call-outs, a "What we have achieved" section with past-tense bullets,
+  aspirations ("We aim to", "We want") that are not commitments, "intend to" and an annex.
 Each file's hand-labelled commitments are in ``<name>.expected.json``.
 """
 
@@ -16,7 +23,13 @@ import pytest
 from commitments.importer.parser import extract, read_document
 from tests.test_extractor_scoring import DATA, load_labels, score, section_agreement
 
-DOCUMENTS = ["valdoria_water_plan_2026", "norland_digital_inclusion_2025", "tamaru_health_workforce_2025"]
+DOCUMENTS = [
+    "valdoria_water_plan_2026",
+    "norland_digital_inclusion_2025",
+    "tamaru_health_workforce_2025",
+    "serica_industry_plan_2026",
+    "arland_space_strategy_2026",
+]
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
@@ -83,3 +96,25 @@ def test_tamaru_layout() -> None:
     housing = next(c for c in doc.commitments if c.text.startswith("Build staff housing"))
     assert housing.section == ("3 Financing", "3.2 Priority Investments")
     assert housing.lead_in == "The Government plans to:"
+
+
+def test_serica_layout() -> None:
+    doc = extract(read_document(DATA / "serica_industry_plan_2026.txt"))
+    headings = [s.heading for s in doc.sections]
+    assert not any(h.startswith("Box") for h in headings)
+    assert "(1) Frontier fields" in headings
+    rules = {c.text.split(":")[0]: c.rule for c in doc.commitments}
+    assert rules["Quantum information"] == "task-item"
+    assert rules["Deep sea"] == "list-item"
+    box = next(c for c in doc.commitments if c.text.startswith("Deep space"))
+    assert box.lead_in == "Box 1 Major science and technology projects"
+    assert not any("Rail" in c.text or "Completed" in c.text for c in doc.commitments)
+
+
+def test_arland_layout() -> None:
+    doc = extract(read_document(DATA / "arland_space_strategy_2026.txt"))
+    assert [s.heading for s in doc.sections][-1] == "Annex A Delivery"
+    assert all(s.level == 1 for s in doc.sections)
+    assert not any(c.text.startswith(("licensed", "set up", "We aim")) for c in doc.commitments)
+    fund = next(c for c in doc.commitments if c.text.startswith("establish"))
+    assert (fund.lead_in, fund.rule) == ("We will:", "list-item")

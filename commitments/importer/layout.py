@@ -27,9 +27,18 @@ _NUMBERED_HEADING_RES = (
 _BULLET_RE = re.compile(
     r"(?:(?P<dash>[-–—])(?=\s)|(?P<sym>[*•·▪◦●○■□◆◇♦❖►▸➢➤➔→✓✔\uf0a7\uf0b7\uf0d8\uf076]|o(?=\s))|(?P<dec>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?=[A-Z])|\((?P<pnum>\d{1,3})\)|\((?P<palpha>[a-z]|[ivx]{2,5})\)"
     r"|(?P<num>\d{1,3})(?P<numsep>[.)])(?=\s)|(?P<alpha>[a-z]|[ivx]{2,5})(?P<alphasep>[.)])(?=\s)"
-    r"|(?P<ualpha>[A-Z])\)(?=\s))\s*(?=\S)"
+    r"|(?P<ualpha>[A-Z])\)(?=\s)"
+    r"|(?P<zpad>0[1-9])(?=[ \t]+(?!(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))\S))\s*(?=\S)"
 )
+# "Box 1  Major projects", "Column 3: ...", "Panel B": the title of a callout, not a section.
+_CALLOUT_RE = re.compile(
+    r"(?P<kw>(?i:box|column|panel|spotlight))\s+(?P<num>\d{1,2}(?:[.-]\d{1,2})?|[A-Z])(?![\w.])\.?"
+    r"(?:\s*[:.\-–—]\s*|\s+|$)(?P<title>.*)"
+)
+# "10 Railways: ..." after "09 Ports: ...": two-digit entries of a callout.
+_TWO_DIGIT_RE = re.compile(r"(?P<num>\d{2})[ \t]+(?=\S)")
 _MODAL_WORD_RE = re.compile(r"\b(?:will|shall)\b")
+_INNER_SENTENCE_END_RE = re.compile(r"[a-z0-9%)][.!?]\s+[A-Z]")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _SMALL_WORDS = words("a an the of and or for in on at by to with from as vs its into towards toward")
 KNOWN_TOP_HEADINGS = words(
@@ -113,6 +122,8 @@ def bullet_at(s: str) -> tuple[str, str, int] | None:
         value = match.group("alpha")
         kind = "roman" if len(value) > 1 else "alpha"
         return kind + match.group("alphasep"), value, match.end()
+    if match.group("zpad"):
+        return "num2", match.group("zpad"), match.end()
     return "ualpha)", match.group("ualpha"), match.end()
 
 
@@ -176,6 +187,11 @@ class LayoutReader:
     # -- headings ----------------------------------------------------------------------------
     def numbered_heading(self, s: str) -> tuple[str, str, str] | None:
         """(kind, number, title) when ``s`` has the shape of a numbered heading."""
+        callout = _CALLOUT_RE.fullmatch(s)
+        if callout:
+            title = callout.group("title").strip()
+            if not title or heading_shaped(title):
+                return "callout", callout.group("num"), title
         keyword = _KEYWORD_HEADING_RE.fullmatch(s)
         if keyword:
             title = keyword.group("title").strip()
@@ -188,6 +204,8 @@ class LayoutReader:
                 continue
             title = match.group("title").strip()
             number = match.group("num")
+            if _INNER_SENTENCE_END_RE.search(title):
+                return None  # "2.1 We aim to ... by 2035. We": a numbered paragraph, wrapped
             strict = kind == "arabic" and not match.group("dot")
             if not heading_shaped(title, strict=strict) or (strict and number.startswith("0")):
                 return None
@@ -223,14 +241,17 @@ class LayoutReader:
         if shape is not None:
             kind, number, title = shape
             nxt = self._next_content(index)
-            keyword = kind in KEYWORD_KINDS
+            keyword = kind in KEYWORD_KINDS or kind == "callout"
+            if not keyword and nxt == index + 1 and self.lines[nxt].text[:1].islower():
+                return None  # the next line continues it: a wrapped numbered paragraph
             if not keyword:
                 if nxt is not None and self._is_list_sibling(kind, number, self.lines[nxt].text):
                     return None  # "1. Expand ..." followed by "2. Build ...": a numbered list
                 previous = self.blocks[-1] if self.blocks else None
-                style = {"arabic": "num." if s.split()[0].endswith(".") else "", "paren": "paren-num"}.get(
-                    kind
-                )
+                style = {
+                    "arabic": "num." if s.split()[0].endswith(".") else "num2",
+                    "paren": "paren-num",
+                }.get(kind)
                 if previous is not None and previous.kind == "item" and style and previous.marker == style:
                     _, pos = _ordinal(kind, number)
                     _, prev_pos = _ordinal(kind, previous.number)
@@ -281,7 +302,7 @@ class LayoutReader:
         line = self.lines[index]
         last = block.last_line
         s = line.text
-        bullet = bullet_at(s)
+        bullet = bullet_at(s) or self.two_digit_entry(s)
         if bullet is None or bullet[0] == "decimal":
             if not blank_before:
                 if line.indent <= block.indent and self._fresh_heading(s, last):
@@ -310,6 +331,16 @@ class LayoutReader:
             return line.start + marker_length
         return None
 
+    def two_digit_entry(self, s: str) -> tuple[str, str, int] | None:
+        """ "10 Railways: ..." right after the entry "09 ...": the next entry of a callout."""
+        previous = self.blocks[-1] if self.blocks else None
+        if previous is None or previous.kind != "item" or previous.marker != "num2":
+            return None
+        match = _TWO_DIGIT_RE.match(s)
+        if not match or int(match.group("num")) != int(previous.number) + 1 or match.end() >= len(s):
+            return None
+        return "num2", match.group("num"), match.end()
+
     def _standalone_heading(self, index: int) -> bool:
         line = self.lines[index]
         return (
@@ -321,7 +352,8 @@ class LayoutReader:
     def _fresh_heading(self, s: str, last: str) -> bool:
         shape = self.numbered_heading(s)
         if shape is not None:
-            return ends_terminal(last) or (shape[0] in KEYWORD_KINDS and not ends_open(last))
+            keyword = shape[0] in KEYWORD_KINDS or shape[0] == "callout"
+            return ends_terminal(last) or (keyword and not ends_open(last))
         if not re.search(r"[.!?][\"'”’)\]]*$", last) or "," in s:
             return False
         known = s.lower().strip(" :") in KNOWN_TOP_HEADINGS
@@ -369,7 +401,7 @@ class LayoutReader:
                 index = last + 1
                 blank_before = False
                 continue
-            bullet = bullet_at(line.text)
+            bullet = bullet_at(line.text) or self.two_digit_entry(line.text)
             if bullet is not None:
                 kind, number, marker_length = bullet
                 current = Block("item", marker=kind, indent=line.indent, number=number)

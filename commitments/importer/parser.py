@@ -203,6 +203,8 @@ class _ListLevel:
 _ITEM_TAIL_RE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$")
 # Numbering schemes that replace a "Preamble"/"Introduction" at the top instead of nesting under it.
 _TOP_LEVEL_KINDS = words("part chapter section annex appendix goal pillar roman arabic")
+# An annex or appendix closes the body: it sits at the top, not under the last chapter.
+_ANNEX_KINDS = words("annex appendix")
 
 
 @dataclass
@@ -221,8 +223,13 @@ class _Extractor:
 
     def heading(self, heading: Heading) -> None:
         kind = heading.kind
+        if kind == "callout":
+            # "Box 1 Major projects": a title over its entries, inside the current section.
+            self.levels.clear()
+            self.lead = _Lead(heading.text, rules.is_forward_callout(heading.title), len(self.stack))
+            return
         kinds = [k for k, _ in self.stack]
-        if kind == "top":
+        if kind == "top" or (kind in _ANNEX_KINDS and kind not in kinds):
             self.stack.clear()
         elif kind == "plain":
             if self.stack and self.stack[-1][0] == "plain":
@@ -303,7 +310,13 @@ class _Extractor:
         levels[:] = [_ListLevel(block.marker, block.indent, False, self.lead)]
         return levels[0]
 
-    def item(self, block: Block) -> None:
+    def _task_context(self, lead: _Lead | None) -> bool:
+        """Whether a task list may stand without a forward lead-in here: not under a look-back."""
+        if lead is not None and (lead.forward or rules.is_retrospective_lead(lead.text)):
+            return False
+        return not any(rules.RETRO_HEADING_RE.search(heading) for _, heading in self.stack)
+
+    def item(self, block: Block, task_list: bool = False) -> None:
         level = self._level_for(block)
         clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
         tail = _ITEM_TAIL_RE.search(clean)
@@ -323,6 +336,10 @@ class _Extractor:
             if not added and lead is not None and lead.forward:
                 # "Build 40 dams so that farmers will have water": a fragment after all.
                 self._add(clean, offsets, (0, end), "list-item", lead.text)
+                added = True
+            elif not added and task_list and rules.is_fragment(first) and self._task_context(lead):
+                # "- Quantum information: develop ..." in a plan's task list under a plain heading.
+                self._add(clean, offsets, (0, end), "task-item", lead.text if lead else None)
                 added = True
             forward_children = added
         lead_text = clean[lead_span[0] : lead_span[1]].strip()
@@ -358,16 +375,62 @@ def extract(text: str) -> ExtractedDocument:
     title, body_start = _front_matter(lines, reader)
     reader.body_start = body_start
     blocks = reader.read()
-    extractor = _Extractor(text, Dehyphenator(text))
-    for block in blocks:
+    dehyphenator = Dehyphenator(text)
+    extractor = _Extractor(text, dehyphenator)
+    task_lists = _task_lists(text, blocks, dehyphenator)
+    for position, block in enumerate(blocks):
         if block.kind == "heading" and block.heading is not None:
             extractor.heading(block.heading)
         elif block.kind == "item":
-            extractor.item(block)
+            extractor.item(block, position in task_lists)
         else:
             extractor.paragraph(block)
     sections = extractor.finish()
-    return ExtractedDocument(title, sections, _lift_closing_plan_paragraphs(sections, extractor.commitments))
+    found = extractor.commitments
+    if all(c.rule == "task-item" for c in found):
+        found = []  # imperative items in a document that promises nothing are instructions, not a plan
+    return ExtractedDocument(title, sections, _lift_closing_plan_paragraphs(sections, found))
+
+
+def _task_lists(text: str, blocks: list[Block], dehyphenator: Dehyphenator) -> set[int]:
+    """Indexes of the items that belong to a task list: most of their siblings set out a task.
+
+    Siblings are the items of one run of list items (no paragraph or heading between them) with the
+    same marker and indent; numbered paragraphs ("2.1 The Government will ...") are prose, not a list.
+    An item sets out a task when its main clause opens with a base-form
+    action verb ("develop ...") or it is a commitment sentence ("we will build ...").
+    """
+    result: set[int] = set()
+    position = 0
+    while position < len(blocks):
+        if blocks[position].kind != "item" or blocks[position].marker == "decimal":
+            position += 1
+            continue
+        run_end = position
+        while (
+            run_end < len(blocks) and blocks[run_end].kind == "item" and blocks[run_end].marker != "decimal"
+        ):
+            run_end += 1
+        groups: dict[tuple[str, int], list[int]] = {}
+        for index in range(position, run_end):
+            block = blocks[index]
+            key = next(
+                (k for k in groups if k[0] == block.marker and abs(k[1] - block.indent) <= 1),
+                (block.marker, block.indent),
+            )
+            groups.setdefault(key, []).append(index)
+        for members in groups.values():
+            tasks = 0
+            for index in members:
+                clean, _ = join_parts(text, blocks[index].parts, dehyphenator)
+                first = rules.split_sentences(clean)[:1]
+                sentence = clean[first[0][0] : first[0][1]] if first else clean
+                if rules.is_task(sentence) or rules.classify(sentence) is not None:
+                    tasks += 1
+            if tasks and tasks * 2 >= len(members):
+                result.update(members)
+        position = run_end
+    return result
 
 
 _PLAN_PERIOD_OPENING = re.compile(

@@ -94,6 +94,55 @@ _TASK_WORDS_RE = re.compile(
 )
 
 
+# "will remain below 5.5%", "will be at least 95 per cent": the verb is followed by a figure.
+_QUANTITY_TARGET_RE = re.compile(
+    r"\s+(?:remain|be|stay|stand)\s+(?:(?:at|below|above|under|over|within|around|about|roughly|"
+    r"approximately|no|not|more|less|than|least|most|kept|held|maintained|controlled|stable)\s+){0,4}"
+    r"[$£€]?\d",
+    re.IGNORECASE,
+)
+# Base-form verbs that open a task ("develop ...", "Build ...") in a plan's list items.
+_TASK_VERBS = words(
+    """develop build launch establish improve strengthen promote implement complete conduct advance expand
+    enhance support carry accelerate upgrade formulate deepen set put research study explore construct
+    create introduce increase raise reduce cut lower provide ensure deliver invest fund roll modernise
+    modernize extend pilot deploy train recruit open adopt encourage foster cultivate boost consolidate
+    coordinate optimize optimise refine reform revise update continue further press push step intensify
+    speed scale make achieve publish prepare draft designate install replace rehabilitate protect
+    restore integrate standardize standardise digitise digitize double triple halve guarantee
+    facilitate organize organise hold host join participate operate maintain broaden widen
+    tighten simplify streamline enforce legislate regulate monitor evaluate review assess map plan
+    design test trial demonstrate commission connect equip renovate retrofit electrify decarbonise
+    decarbonize green cap phase"""
+)
+# Words that make a verb-or-noun ("support", "increase") a noun: "Support for SMEs", "Increase in ...".
+_NOUN_AFTER = words("of for in to")
+# "research on X", "study of X" are how translated plans phrase a research task.
+_RESEARCH_VERBS = words("research study")
+_LEADING_ADVERB_RE = re.compile(r"^(?:(?:further|also|actively|steadily|vigorously|\w+ly)\s+)+", re.I)
+# "Quantum information: develop ...": a short label before the item's main clause.
+_ITEM_LABEL_RE = re.compile(r"^(?P<label>[^:;.!?]{2,70}):\s+(?=\S)")
+_PRONOUN_SUBJECTS = words("we i you he she it they our this these there that those")
+_FINITE_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|does|did|remains|became)\b", re.IGNORECASE)
+_RETRO_LEAD_RE = re.compile(
+    r"\b(?:was|were|has|have|had|achieved|completed|accomplished|achievements?|results|delivered|"
+    r"since|so\s+far|to\s+date|last|past|previous)\b",
+    re.IGNORECASE,
+)
+RETRO_HEADING_RE = re.compile(
+    r"\b(?:achievements?|achieved|accomplishments?|review|progress\s+(?:made|so\s+far)|results|"
+    r"looking\s+back|retrospect\w*|what\s+we\s+have|so\s+far|to\s+date|principles?|philosophy|values|"
+    r"vision|mission|background)\b",
+    re.IGNORECASE,
+)
+# A box or column whose title names projects or tasks lists promises ("Box 1 Major projects").
+_CALLOUT_TASK_RE = re.compile(
+    r"\b(?:projects?|programmes?|programs?|engineering|initiatives?|campaigns?|actions?|tasks?|measures|"
+    r"targets?|priorities|key\s+\w+|major\s+\w+)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Modal:
     start: int
@@ -240,11 +289,11 @@ def classify(sentence: str) -> str | None:
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
     actor = is_actor(subject)
-    if not passive and modal.kind in {"will", "shall"}:
-        if verb in _EFFECT_VERBS and not actor:
-            return None
-        if verb == "be" and not actor:
-            return None
+    # An effect ("will help ...") or a copula ("will be more open") needs an actor, unless it states a
+    # figure: "The unemployment rate will remain below 5.5%" is a target.
+    effect = (verb in _EFFECT_VERBS or verb == "be") and not _quantity_follows(s, modal.end)
+    if not passive and modal.kind in {"will", "shall"} and effect and not actor:
+        return None
     if PLAN_PERIOD_RE.match(s):
         return "plan-period-sentence"
     if modal.kind == "plans-to":
@@ -254,6 +303,11 @@ def classify(sentence: str) -> str | None:
     if modal.kind == "shall":
         return "prose-shall"
     return "prose-will-passive" if passive else "prose-will"
+
+
+def _quantity_follows(s: str, end: int) -> bool:
+    """ "... will remain below 5.5%", "... will be 24%": a quantitative target, not an effect."""
+    return bool(_QUANTITY_TARGET_RE.match(s, end))
 
 
 def is_self_contained(sentence: str) -> bool:
@@ -271,3 +325,50 @@ def is_forward_lead(lead: str) -> bool:
     if PLAN_PERIOD_RE.search(s) or re.search(r"\b(?:next|coming)\s+\w+\s+years\b|\bplan\s+period\b", s, re.I):
         return True
     return bool(_TASK_WORDS_RE.search(s)) and not _PAST_MARKER_RE.search(s)
+
+
+def main_clause(item: str) -> str:
+    """An item without its "Label:" prefix ("Quantum information: develop ..." -> "develop ...")."""
+    label = _ITEM_LABEL_RE.match(item)
+    if label and len(label.group("label").split()) <= 8 and not _MODAL_RE.search(label.group("label")):
+        return item[label.end() :]
+    return item
+
+
+def is_task(item: str) -> bool:
+    """An item whose main clause opens with a base-form action verb: "develop X", "Set up Y"."""
+    clause = _LEADING_ADVERB_RE.sub("", main_clause(item).replace("’", "'").strip())
+    found = _WORD_RE.findall(clause[:80])
+    if len(found) < 2:
+        return False
+    verb, following = found[0].lower(), found[1].lower()
+    if verb not in _TASK_VERBS:
+        return False
+    if verb in _RESEARCH_VERBS:
+        return True  # "research on the atlas of brain functions"
+    return following not in _NOUN_AFTER or verb in {"continue", "press", "push", "step", "carry"}
+
+
+def is_fragment(item: str) -> bool:
+    """An item that is not a declarative sentence: no modal and no finite verb of its own."""
+    s = main_clause(item).replace("’", "'")
+    if find_modal(s) is not None or _FINITE_RE.search(s) or len(split_sentences(s)) > 1:
+        return False
+    first = [w.lower() for w in _WORD_RE.findall(s[:40])[:1]]
+    if first and first[0] in _PRONOUN_SUBJECTS:
+        return False  # "We aim to ...": a sentence with its own subject
+    return not (first and first[0].endswith("ed") and first[0] not in _TASK_VERBS)
+
+
+def is_retrospective_lead(lead: str) -> bool:
+    """ "The main achievements were:", "Since 2019 we have:": the items look back, not forward."""
+    return bool(_RETRO_LEAD_RE.search(lead.replace("’", "'")))
+
+
+def is_forward_callout(title: str) -> bool:
+    """ "Box 1 Major science and technology projects": its entries are the plan's projects."""
+    return (
+        bool(_CALLOUT_TASK_RE.search(title))
+        and not is_retrospective_lead(title)
+        and not (RETRO_HEADING_RE.search(title))
+    )
