@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -23,7 +22,7 @@ from django.utils.safestring import SafeString
 from commitments import exports, reminders, services
 from commitments.choices import STATUS_BADGE_COLOURS, ReminderState, Status
 from commitments.exceptions import ConcurrentEditError
-from commitments.forms import CommitmentAdminForm, MarkReviewedForm
+from commitments.forms import CommitmentAdminForm, MarkReviewedForm, SnoozeForm
 from commitments.models import (
     ApiToken,
     Commitment,
@@ -155,32 +154,6 @@ class SnoozedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.not_snoozed(timezone.localdate())  # type: ignore[attr-defined]  # CommitmentQuerySet
         return queryset
-
-
-class SnoozeForm(forms.Form):
-    """The snooze action's intermediate page; the rule itself is services.validate_snooze()."""
-
-    until = forms.DateField(
-        label="Snooze until",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="No reminders before this day, e.g. 2025-09-30.",
-    )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        help_text="Why it can wait, e.g. Waiting for the mid-term review in September.",
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        try:
-            cleaned["reason"] = services.validate_snooze(
-                until=cleaned.get("until"), reason=cleaned.get("reason", "")
-            )
-        except ValidationError as error:
-            for field, field_messages in error.message_dict.items():
-                if field not in self.errors:  # "required" or "not a date" already says it
-                    self.add_error(field, field_messages)
-        return cleaned
 
 
 # --- Commitment -------------------------------------------------------------------------

@@ -121,3 +121,29 @@ class MarkReviewedForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
         help_text="Optional: why the current status still holds.",
     )
+
+
+class SnoozeForm(forms.Form):
+    """The snooze action's intermediate page; the rule itself is services.validate_snooze()."""
+
+    until = forms.DateField(
+        label="Snooze until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="No reminders before this day, e.g. 2025-09-30.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="Why it can wait, e.g. Waiting for the mid-term review in September.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            cleaned["reason"] = services.validate_snooze(
+                until=cleaned.get("until"), reason=cleaned.get("reason", "")
+            )
+        except ValidationError as error:
+            for field, field_messages in error.message_dict.items():
+                if field not in self.errors:  # "required" or "not a date" already says it
+                    self.add_error(field, field_messages)
+        return cleaned
