@@ -251,3 +251,23 @@ def test_import_and_reimport_on_postgresql(tmp_path: Path) -> None:
     run_import(write(tmp_path, REVISED))
     assert Commitment.objects.count() == 7
     assert Review.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["import_document", "x.txt", "--period-start", "2022-13-01", "--period-end", "2026-12-31"],
+        ["send_reminders", "--date", "tomorrow"],
+    ],
+)
+def test_a_bad_date_on_the_command_line_is_an_error_line_not_a_traceback(argv: list[str]) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", *argv], capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert result.returncode != 0
+    assert "is not a date: use YYYY-MM-DD" in result.stderr
+    assert "Traceback" not in result.stderr

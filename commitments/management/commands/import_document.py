@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,7 @@ from commitments.importer.loader import (
     import_document,
     read_sector_assignments,
 )
-
-
-def iso_date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date: use YYYY-MM-DD") from None
+from commitments.management.arguments import iso_date
 
 
 class Command(BaseCommand):
@@ -35,9 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("path", help="UTF-8 plain-text file")
         parser.add_argument("--title", help="document title (default: the title found in the text)")
         parser.add_argument("--publisher", default="")
-        parser.add_argument("--published-on", type=str, help="YYYY-MM-DD")
-        parser.add_argument("--period-start", required=True, help="start of the plan period, YYYY-MM-DD")
-        parser.add_argument("--period-end", required=True, help="end of the plan period, YYYY-MM-DD")
+        parser.add_argument("--published-on", type=iso_date, help="YYYY-MM-DD")
+        parser.add_argument(
+            "--period-start", type=iso_date, required=True, help="start of the plan period, YYYY-MM-DD"
+        )
+        parser.add_argument(
+            "--period-end", type=iso_date, required=True, help="end of the plan period, YYYY-MM-DD"
+        )
         parser.add_argument("--slug", default="", help="identifier in URLs (default: from the title)")
         parser.add_argument(
             "--prefix", default="", help="reference prefix, e.g. CSP2021 (default: from the slug)"
@@ -58,9 +55,9 @@ class Command(BaseCommand):
             meta = DocumentMeta(
                 title=title,
                 publisher=options["publisher"],
-                published_on=iso_date(options["published_on"]) if options["published_on"] else None,
-                period_start=iso_date(options["period_start"]),
-                period_end=iso_date(options["period_end"]),
+                published_on=options["published_on"],
+                period_start=options["period_start"],
+                period_end=options["period_end"],
                 slug=options["slug"],
                 reference_prefix=options["prefix"],
                 source_url=options["source_url"],

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from commitments import reminders
-
-
-def iso_date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--date {value!r} is not a date: use YYYY-MM-DD, e.g. 2025-03-31.") from None
+from commitments.management.arguments import iso_date
 
 
 class Command(BaseCommand):
