@@ -265,7 +265,12 @@ def test_a_bad_date_on_the_command_line_is_an_error_line_not_a_traceback(argv: l
     import sys
 
     result = subprocess.run(
-        [sys.executable, "manage.py", *argv], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "manage.py", *argv],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
     assert result.returncode != 0
