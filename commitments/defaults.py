@@ -41,6 +41,9 @@ _READ_ALL = [
     )
 ]
 
+# Everyone keeps their own API tokens (services.issue_api_token: only for themselves).
+_OWN_TOKENS = ["commitments.view_apitoken", "commitments.add_apitoken", "commitments.change_apitoken"]
+
 # Analysts record reviews and curate evidence; leads also run the catalogue and assign work.
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     "analyst": [
@@ -49,6 +52,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "commitments.add_review",
         "commitments.add_evidence",
         "commitments.change_evidence",
+        *_OWN_TOKENS,
     ],
     "lead": [
         *_READ_ALL,
@@ -60,9 +64,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
             for action in ("add", "change", "delete")
         ],
         "auth.view_user",
-        "commitments.view_apitoken",
-        "commitments.add_apitoken",
-        "commitments.change_apitoken",
+        *_OWN_TOKENS,
     ],
 }
 

@@ -5,8 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 
 
-class ReviewIsAppendOnlyError(Exception):
-    """A review was about to be changed or deleted; a correction is a new review."""
+class AppendOnlyError(Exception):
+    """A row of the record (a review or a citation) was about to be changed or deleted."""
+
+    def __init__(self, what: str, verb: str):
+        super().__init__(f"{what} cannot be {verb}; a correction is a new review.")
+
+
+class CitedEvidenceIsFrozenError(Exception):
+    """Evidence that a review cites was about to be changed, moved or deleted."""
+
+    def __init__(self, titles: list[str]):
+        self.titles = titles
+        named = ", ".join(f"“{title}”" for title in titles)
+        super().__init__(
+            f"Evidence {named} is cited by a review, so it is part of the record and cannot be changed "
+            "or deleted. To correct it, add new evidence and cite it in a new review."
+        )
 
 
 class ConcurrentEditError(Exception):

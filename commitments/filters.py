@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters as filters
 from django.db import connection
@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 
 from commitments.choices import Priority, Status
 from commitments.models import Commitment, Evidence, Review
+from commitments.querysets import CommitmentQuerySet
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -87,7 +88,7 @@ class CommitmentFilterSet(filters.FilterSet):
         fields: list[str] = []
 
     def filter_sector(self, queryset: QuerySet[Any], name: str, value: list[str]) -> QuerySet[Any]:
-        return queryset.in_sectors(value) if value else queryset  # type: ignore[attr-defined]  # CommitmentQuerySet
+        return cast(CommitmentQuerySet, queryset).in_sectors(value) if value else queryset
 
     def filter_section(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(Q(section__key=value) | Q(section__key__startswith=f"{value}."))
@@ -100,10 +101,11 @@ class CommitmentFilterSet(filters.FilterSet):
     def filter_stale(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if not value:
             return queryset
-        return queryset.stale() if value == "true" else queryset.fresh()  # type: ignore[attr-defined]
+        commitments = cast(CommitmentQuerySet, queryset)
+        return commitments.stale() if value == "true" else commitments.fresh()
 
     def filter_search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.search(value)  # type: ignore[attr-defined]
+        return cast(CommitmentQuerySet, queryset).search(value)
 
     @property
     def qs(self) -> QuerySet[Any]:

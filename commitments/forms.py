@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django import forms
@@ -16,8 +17,9 @@ from commitments.models import Commitment, CommitmentSector, Evidence, Sector
 class CommitmentAdminForm(forms.ModelForm):
     """Curate a commitment and, in the same step, record a review of it.
 
-    The hidden `seen_version` is the one the analyst saw; clean() compares it with the row it locks
-    (the admin wraps the whole request in a transaction, so the lock lasts until the save).
+    The hidden `seen_version` is the version the analyst saw. clean() asks the service whether it is
+    still current, so a colleague's save shows on the form; the service asks again under the row
+    lock when it writes, and if it refuses then, the admin shows this form again with `refusal`.
     """
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput)
@@ -35,7 +37,7 @@ class CommitmentAdminForm(forms.ModelForm):
     )
     rationale = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         help_text="Why this status? Saving a rationale without a status change records a review too.",
     )
     cited_evidence = forms.ModelMultipleChoiceField(
@@ -46,9 +48,11 @@ class CommitmentAdminForm(forms.ModelForm):
         help_text="Evidence added below in this same save is cited automatically.",
     )
 
-    # Set by CommitmentAdmin.get_form(): what the current user may do.
+    # Set by CommitmentAdmin.get_form(): what the current user may do, and why the service refused
+    # the last attempt to save this form (if it did).
     can_assign: ClassVar[bool] = False
     can_review: ClassVar[bool] = False
+    refusal: ClassVar[Exception | None] = None
 
     class Meta:
         model = Commitment
@@ -77,45 +81,100 @@ class CommitmentAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        locked = Commitment.objects.select_for_update().get(pk=self.instance.pk)
-        version = cleaned.get("seen_version")
-        if version is not None and version != locked.version:
-            changed_by = locked.updated_by.get_username() if locked.updated_by else None
-            conflict = ConcurrentEditError(
-                expected_version=version,
-                current_version=locked.version,
-                changed_by=changed_by,
-                changed_at=locked.updated_at,
-            )
-            raise ValidationError(str(conflict), code="stale_version")
-        if self.can_review and "new_status" in cleaned:
-            try:
+        if self.refusal is not None:
+            self._add_service_error(self.refusal)
+            return cleaned
+        try:
+            services.check_version(self.instance, cleaned.get("seen_version"))
+            if self.can_review and "new_status" in cleaned:
                 cleaned["rationale"] = services.validate_review(
-                    status_before=locked.status,
+                    status_before=self.instance.status,
                     status_after=cleaned["new_status"],
                     rationale=cleaned.get("rationale", ""),
                 )
-            except ValidationError as error:
-                self._add_service_errors(error)
-        primary, secondary = cleaned.get("primary_sector"), cleaned.get("secondary_sectors") or []
-        if primary is not None and primary in secondary:
-            self.add_error("secondary_sectors", services.PRIMARY_ALSO_SECONDARY)
+            if self.can_assign:
+                services.validate_sectors(cleaned.get("primary_sector"), cleaned.get("secondary_sectors"))
+        except (ConcurrentEditError, ValidationError) as error:
+            self._add_service_error(error)
         return cleaned
 
-    def _add_service_errors(self, error: ValidationError) -> None:
-        field_names = {"status": "new_status"}
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                self.add_error(field_names.get(field, field), message)
+    def _add_service_error(self, error: Exception) -> None:
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            field_names = {"status": "new_status"}
+            for field, messages in error.message_dict.items():
+                name = field_names.get(field, field)
+                self.add_error(name if name in self.fields else None, messages)
+        elif isinstance(error, ValidationError):
+            self.add_error(None, error)
+        else:  # ConcurrentEditError, CitedEvidenceIsFrozenError: about the whole edit
+            code = "stale_version" if isinstance(error, ConcurrentEditError) else "frozen"
+            self.add_error(None, ValidationError(str(error), code=code))
 
-    @property
-    def wants_review(self) -> bool:
-        """A review is recorded when the status changes or the analyst wrote a rationale."""
+    def curation(self) -> services.Curation | None:
+        """The curation fields as the service takes them (None for someone who may not curate)."""
+        if not self.can_assign:
+            return None
         data = self.cleaned_data
-        return self.can_review and (data["new_status"] != self.instance.status or bool(data.get("rationale")))
+        return services.Curation(
+            owner=data["owner"],
+            priority=data["priority"],
+            target_date=data["target_date"],
+            primary_sector=data["primary_sector"],
+            secondary_sectors=data["secondary_sectors"],
+        )
+
+    def review_proposal(self) -> services.ReviewProposal | None:
+        """The review to record: when the status changes or the analyst wrote a rationale."""
+        data = self.cleaned_data
+        if not self.can_review or (data["new_status"] == self.instance.status and not data.get("rationale")):
+            return None
+        return services.ReviewProposal(
+            status=data["new_status"], rationale=data["rationale"], cited=data["cited_evidence"]
+        )
 
 
-class MarkReviewedForm(forms.Form):
+class _RowIdField(forms.ModelChoiceField):
+    """The hidden id of an existing inline row, resolved from the rows the formset has already read
+    (Django's own field asks the database once per row, so a save would cost a query per row)."""
+
+    def __init__(self, rows: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        self.rows = rows
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        row = self.rows.get(str(value))
+        return row if row is not None else super().to_python(value)
+
+
+class EvidenceInlineFormSet(forms.BaseInlineFormSet):
+    """Rows that a review cites are part of the record: shown, but not editable or deletable."""
+
+    @cached_property
+    def _rows(self) -> dict[str, Evidence]:
+        return {str(row.pk): row for row in self.get_queryset()}
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        field = form.fields.get("id")
+        if isinstance(field, forms.ModelChoiceField) and not isinstance(field, _RowIdField):
+            form.fields["id"] = _RowIdField(
+                self._rows, field.queryset, initial=field.initial, required=False, widget=field.widget
+            )
+        if getattr(form.instance, "is_cited", False):
+            for name in (*services.EVIDENCE_RECORD_FIELDS, forms.formsets.DELETION_FIELD_NAME):
+                if name in form.fields:
+                    form.fields[name].disabled = True
+
+
+class ConfirmActionForm(forms.Form):
+    """The intermediate page of an admin action on selected commitments."""
+
+    submit_label: ClassVar[str] = "Apply"
+
+
+class MarkReviewedForm(ConfirmActionForm):
+    submit_label = "Record reviews"
+
     rationale = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
@@ -123,8 +182,10 @@ class MarkReviewedForm(forms.Form):
     )
 
 
-class SnoozeForm(forms.Form):
+class SnoozeForm(ConfirmActionForm):
     """The snooze action's intermediate page; the rule itself is services.validate_snooze()."""
+
+    submit_label = "Snooze"
 
     until = forms.DateField(
         label="Snooze until",

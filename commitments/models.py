@@ -18,8 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.choices import EvidenceKind, EvidenceSignal, Priority, ReminderState, Status
-from commitments.exceptions import ReviewIsAppendOnlyError
-from commitments.querysets import CommitmentQuerySet, ReviewQuerySet, SectorQuerySet
+from commitments.display import truncate
+from commitments.exceptions import AppendOnlyError
+from commitments.querysets import (
+    CommitmentManager,
+    DocumentManager,
+    EvidenceManager,
+    ReviewCitationManager,
+    ReviewManager,
+    SectionManager,
+    SectorManager,
+)
 
 # Only web links may be stored or rendered: `javascript:` and `data:` URLs become live links.
 http_url_validator = URLValidator(schemes=["http", "https"])
@@ -37,6 +46,23 @@ class HttpURLField(models.URLField):
 
 def _choices_condition(field: str, choices: type[models.TextChoices]) -> Q:
     return Q(**{f"{field}__in": choices.values})
+
+
+class RestatedRulesModel(models.Model):
+    """A model whose check constraints on `restated_fields` restate those fields' own rules (a choice
+    from the scale, an http(s) URL).
+
+    full_clean() checks each field's rule already; checking the constraint too would cost a database
+    query per constraint per form (a page of inline rows, dozens). The database enforces them anyway.
+    """
+
+    restated_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        super().validate_constraints(exclude={*(exclude or ()), *self.restated_fields})
 
 
 class Document(models.Model):
@@ -64,6 +90,8 @@ class Document(models.Model):
     content_hash = models.CharField("content hash", max_length=64, help_text="SHA-256 of the full text.")
     created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
+
+    objects = DocumentManager()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -103,6 +131,8 @@ class Section(models.Model):
     position = models.PositiveIntegerField("position", help_text="Order within the document.")
     start_offset = models.PositiveIntegerField("start offset", help_text="Offset of the heading in the text.")
 
+    objects = SectionManager()
+
     class Meta:
         ordering = ["document", "position"]
         constraints = [
@@ -128,7 +158,7 @@ class Sector(models.Model):
     description = models.TextField("description", blank=True)
     position = models.PositiveSmallIntegerField("position", default=0)
 
-    objects = SectorQuerySet.as_manager()
+    objects = SectorManager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -142,7 +172,7 @@ class Sector(models.Model):
         return self.name
 
 
-class Commitment(models.Model):
+class Commitment(RestatedRulesModel):
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="commitments")
     section = models.ForeignKey(
         Section, on_delete=models.PROTECT, null=True, blank=True, related_name="commitments"
@@ -211,7 +241,8 @@ class Commitment(models.Model):
         related_name="+",
     )
 
-    objects = CommitmentQuerySet.as_manager()
+    objects = CommitmentManager()
+    restated_fields = ("status", "priority")
 
     class Meta:
         ordering = ["document", "start_offset"]
@@ -252,7 +283,7 @@ class Commitment(models.Model):
 
     @property
     def short_text(self) -> str:
-        return self.text if len(self.text) <= 90 else self.text[:89].rstrip() + "…"
+        return truncate(self.text)
 
 
 class CommitmentSector(models.Model):
@@ -277,7 +308,7 @@ class CommitmentSector(models.Model):
         return f"{self.sector} ({'primary' if self.is_primary else 'secondary'})"
 
 
-class Evidence(models.Model):
+class Evidence(RestatedRulesModel):
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="evidence")
     url = HttpURLField("URL", max_length=1000, help_text="http(s) only.")
     title = models.CharField(
@@ -297,6 +328,9 @@ class Evidence(models.Model):
     )
     created_at = models.DateTimeField("added", auto_now_add=True)
 
+    objects = EvidenceManager()
+    restated_fields = ("url", "kind", "signal")
+
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["-published_on", "-created_at"]
@@ -315,7 +349,23 @@ class Evidence(models.Model):
         return self.title
 
 
-class Review(models.Model):
+class AppendOnlyModel(models.Model):
+    """A row of the record: inserted once, never changed or deleted (the queryset and, on PostgreSQL,
+    a trigger refuse the bulk and SQL paths too)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(str(self._meta.verbose_name_plural).capitalize(), "changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(str(self._meta.verbose_name_plural).capitalize(), "deleted")
+
+
+class Review(AppendOnlyModel):
     """One entry of a commitment's append-only review history, written by services.record_review."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="reviews")
@@ -326,7 +376,7 @@ class Review(models.Model):
     rationale = models.TextField("rationale", blank=True, help_text="Required when the status changes.")
     evidence = models.ManyToManyField(Evidence, through="ReviewCitation", related_name="reviews", blank=True)
 
-    objects = ReviewQuerySet.as_manager()
+    objects = ReviewManager()
 
     class Meta:
         ordering = ["-reviewed_at", "-pk"]
@@ -350,23 +400,19 @@ class Review(models.Model):
         change = f"{self.get_status_before_display()} → {self.get_status_after_display()}"
         return f"{self.reviewed_at:%Y-%m-%d %H:%M}: {change if self.changes_status else 'confirmed'}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ReviewIsAppendOnlyError("Reviews cannot be changed; record a new review instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ReviewIsAppendOnlyError("Reviews cannot be deleted; record a new review instead.")
-
     @property
     def changes_status(self) -> bool:
         return self.status_before != self.status_after
 
 
-class ReviewCitation(models.Model):
+class ReviewCitation(AppendOnlyModel):
+    """Evidence a review relied on. Append-only, and the evidence it points at is frozen."""
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="citations")
     # Cited evidence stays: the history must keep pointing at what it relied on.
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="citations")
+
+    objects = ReviewCitationManager()
 
     class Meta:
         constraints = [
@@ -448,7 +494,9 @@ class ApiToken(models.Model):
     """An API key for one user. Only an HMAC digest is stored; the key is shown once, at creation."""
 
     KEY_PREFIX = "ct_"
+    issued_key: str = ""
 
+    # The person every request made with the key acts as: set once, at creation (services.issue_api_token).
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField("name", max_length=100, help_text="What it is for, e.g. nightly export script.")
     digest = models.CharField("digest", max_length=64, unique=True, editable=False)
@@ -476,10 +524,15 @@ class ApiToken(models.Model):
         return hmac.new(pepper, key.encode(), hashlib.sha256).hexdigest()
 
     def issue_key(self) -> str:
-        """Give this token a fresh key and return it (the only time it exists in clear)."""
+        """Give this token a fresh key and return it.
+
+        The key exists in clear only here and on this instance (`issued_key`, never saved), so the
+        page that created the token can show it once.
+        """
         key = self.KEY_PREFIX + secrets.token_urlsafe(32)
         self.digest = self.digest_for(key)
         self.hint = key[: len(self.KEY_PREFIX) + 6]
+        self.issued_key = key
         return key
 
     def is_usable(self, now: datetime.datetime) -> bool:

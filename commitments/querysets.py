@@ -1,21 +1,48 @@
-"""Reads: each shape of query the admin, the API, the pages and the jobs need, defined once."""
+"""Reads: each shape of query the admin, the API, the pages and the jobs need, defined once.
+
+The models' managers are built from these querysets (`Manager.from_queryset`), so
+`Commitment.objects.for_list()` and friends are typed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    Expression,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
-from commitments.exceptions import ReviewIsAppendOnlyError
+from commitments.display import RATIONALE_PREVIEW_LENGTH
+from commitments.exceptions import AppendOnlyError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from commitments.models import (  # noqa: F401  (the querysets' row types)
+        Commitment,
+        Document,
+        Evidence,
+        Review,
+        ReviewCitation,
+        Section,
+        Sector,
+    )
 
 
 def review_intervals() -> dict[str, timedelta | None]:
@@ -57,7 +84,66 @@ def escalation_condition(at: datetime | None = None) -> Q:
     return _overdue_condition(at or timezone.now(), factor=2)
 
 
-class SectorQuerySet(models.QuerySet[Any]):
+def _flag(condition: Q) -> Case:
+    # CASE rather than the bare condition: NULL comparisons must read as False, not NULL.
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_Row]):
+    """Bulk paths bypass Model.save()/delete(); close them too, so the record stays append-only."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(str(self.model._meta.verbose_name_plural).capitalize(), "changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(str(self.model._meta.verbose_name_plural).capitalize(), "deleted")
+
+
+# --- The catalogue ------------------------------------------------------------------------
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def for_list(self) -> DocumentQuerySet:
+        """Documents with their commitment count; the full text stays in the database."""
+        return self.defer("full_text").annotate(commitment_count=Count("commitments"))
+
+
+class SectionQuerySet(models.QuerySet["Section"]):
+    def subtree_ids(self, root: int) -> set[int]:
+        """`root` and every section below it, among this queryset (one query, any depth)."""
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in self.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        found: set[int] = set()
+        frontier = [root]
+        while frontier:
+            pk = frontier.pop()
+            if pk not in found:
+                found.add(pk)
+                frontier.extend(children.get(pk, []))
+        return found
+
+    def paths(self) -> dict[int, list[str]]:
+        """Heading path (top level first) of every section in this queryset, in one query."""
+        rows = {
+            pk: (parent, heading) for pk, parent, heading in self.values_list("pk", "parent_id", "heading")
+        }
+        paths: dict[int, list[str]] = {}
+        for pk in rows:
+            path: list[str] = []
+            current: int | None = pk
+            while current is not None and current in rows and len(path) < 50:
+                parent, heading = rows[current]
+                path.append(heading)
+                current = parent
+            paths[pk] = path[::-1]
+        return paths
+
+
+class SectorQuerySet(models.QuerySet["Sector"]):
     def ids_with_descendants(self, slugs: Iterable[str]) -> set[int]:
         """Ids of the sectors named by slug and of everything below them (one query, any depth)."""
         wanted = set(slugs)
@@ -74,30 +160,71 @@ class SectorQuerySet(models.QuerySet[Any]):
                 frontier.extend(children.get(pk, []))
         return found
 
+    def as_tree(self) -> list[tuple[Sector, int]]:
+        """Every sector with its depth, parents before their children, in display order (one query)."""
+        by_parent: dict[int | None, list[Sector]] = {}
+        for sector in self.order_by("position", "name"):
+            by_parent.setdefault(sector.parent_id, []).append(sector)
+        tree: list[tuple[Sector, int]] = []
 
-class CommitmentQuerySet(models.QuerySet[Any]):
+        def walk(parent_id: int | None, depth: int) -> None:
+            for sector in by_parent.get(parent_id, []):
+                tree.append((sector, depth))
+                walk(sector.pk, depth + 1)
+
+        walk(None, 0)
+        return tree
+
+
+# --- Commitments --------------------------------------------------------------------------
+
+
+class CommitmentQuerySet(models.QuerySet["Commitment"]):
     def for_list(self, at: datetime | None = None) -> CommitmentQuerySet:
         """The shape every list of commitments uses: one query, however many rows."""
-        from commitments.models import CommitmentSector
-
-        primary = CommitmentSector.objects.filter(commitment=OuterRef("pk"), is_primary=True)
         return (
-            # The list shows the document, owner and section of every row: join them.
+            # The list shows the document, owner and section of every row: join them, but not the
+            # document's full text, which no list shows.
             self.select_related("document", "section", "owner")
-            .annotate(
-                primary_sector_name=Subquery(primary.values("sector__name")[:1]),
-                primary_sector_slug=Subquery(primary.values("sector__slug")[:1]),
-            )
+            .defer("document__full_text")
+            .with_primary_sector()
             .with_staleness(at)
         )
 
-    def with_staleness(self, at: datetime | None = None) -> CommitmentQuerySet:
-        # CASE rather than the bare condition: NULL comparisons must read as "not stale", not NULL.
+    def with_primary_sector(self) -> CommitmentQuerySet:
+        """primary_sector_slug / primary_sector_name: a commitment counts once, under its primary sector."""
+        from commitments.models import CommitmentSector
+
+        primary = CommitmentSector.objects.filter(commitment=OuterRef("pk"), is_primary=True)
         return self.annotate(
-            is_stale=Case(
-                When(stale_condition(at), then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
+            primary_sector_slug=Subquery(primary.values("sector__slug")[:1]),
+            primary_sector_name=Subquery(primary.values("sector__name")[:1]),
         )
+
+    def with_latest_review(
+        self, before: datetime | None = None, **fields: str | Expression
+    ) -> CommitmentQuerySet:
+        """Annotate each name in `fields` with that field (or expression) of the latest review.
+
+        `before` replays the history: the latest review before that moment (reports `as_of`).
+        """
+        from commitments.models import Review
+
+        latest = Review.objects.filter(commitment=OuterRef("pk"))
+        if before is not None:
+            latest = latest.filter(reviewed_at__lt=before)
+        latest = latest.order_by("-reviewed_at", "-pk")
+        return self.annotate(
+            **{
+                name: Subquery(latest.annotate(_value=value).values("_value")[:1])
+                if isinstance(value, Expression)
+                else Subquery(latest.values(value)[:1])
+                for name, value in fields.items()
+            }
+        )
+
+    def with_staleness(self, at: datetime | None = None) -> CommitmentQuerySet:
+        return self.annotate(is_stale=_flag(stale_condition(at)))
 
     def stale(self, at: datetime | None = None) -> CommitmentQuerySet:
         return self.filter(stale_condition(at))
@@ -116,6 +243,16 @@ class CommitmentQuerySet(models.QuerySet[Any]):
     def owned_by(self, user: AbstractBaseUser | AnonymousUser) -> CommitmentQuerySet:
         return self.filter(owner_id=user.pk)
 
+    def owners(self) -> list[tuple[int, str]]:
+        """(id, username) of everyone who owns one of these commitments, by username."""
+        rows = (
+            self.filter(owner__isnull=False)
+            .order_by("owner__username")
+            .values_list("owner_id", "owner__username")
+            .distinct()
+        )
+        return list(rows)
+
     # --- Reminders ---
 
     def snoozed(self, on: date) -> CommitmentQuerySet:
@@ -131,23 +268,14 @@ class CommitmentQuerySet(models.QuerySet[Any]):
         Staleness is stale_condition() itself, so the digest, the admin filter and the API agree;
         a snoozed commitment is still stale there, it is only not reminded about.
         """
-        return (
-            self.stale(at)
-            .not_snoozed(day)
-            .annotate(
-                is_escalated=Case(
-                    When(escalation_condition(at), then=Value(True)),
-                    default=Value(False),
-                    output_field=BooleanField(),
-                )
-            )
-        )
+        return self.stale(at).not_snoozed(day).annotate(is_escalated=_flag(escalation_condition(at)))
+
+    # --- The API ---
 
     def for_api(self, at: datetime | None = None) -> CommitmentQuerySet:
         """for_list() plus what an API item shows: sectors, evidence count, latest review."""
-        from commitments.models import CommitmentSector, Evidence, Review
+        from commitments.models import CommitmentSector, Evidence
 
-        latest = Review.objects.filter(commitment=OuterRef("pk")).order_by("-reviewed_at", "-pk")
         evidence = (
             Evidence.objects.filter(commitment=OuterRef("pk"))
             .order_by()
@@ -157,16 +285,14 @@ class CommitmentQuerySet(models.QuerySet[Any]):
         )
         return (
             self.for_list(at)
-            .annotate(
-                evidence_count=Coalesce(Subquery(evidence), 0),
-                latest_review_id=Subquery(latest.values("pk")[:1]),
-                latest_review_at=Subquery(latest.values("reviewed_at")[:1]),
-                latest_review_status_before=Subquery(latest.values("status_before")[:1]),
-                latest_review_status_after=Subquery(latest.values("status_after")[:1]),
-                latest_review_reviewer=Subquery(latest.values("reviewer__username")[:1]),
-                latest_review_rationale=Subquery(
-                    latest.annotate(short=Left("rationale", 280)).values("short")[:1]
-                ),
+            .annotate(evidence_count=Coalesce(Subquery(evidence), 0))
+            .with_latest_review(
+                latest_review_id="pk",
+                latest_review_at="reviewed_at",
+                latest_review_status_before="status_before",
+                latest_review_status_after="status_after",
+                latest_review_reviewer="reviewer__username",
+                latest_review_rationale=Left("rationale", RATIONALE_PREVIEW_LENGTH),
             )
             # Every item lists its sectors: one query for the whole page.
             .prefetch_related(
@@ -177,6 +303,15 @@ class CommitmentQuerySet(models.QuerySet[Any]):
                     ),
                 )
             )
+        )
+
+    def for_detail(self) -> CommitmentQuerySet:
+        """for_api() plus all evidence and the whole history with its citations (no query per row)."""
+        from commitments.models import Evidence, Review
+
+        return self.for_api().prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.for_list()),
+            Prefetch("reviews", queryset=Review.objects.for_list()),
         )
 
     def search(self, terms: str) -> CommitmentQuerySet:
@@ -200,34 +335,53 @@ class CommitmentQuerySet(models.QuerySet[Any]):
             words &= Q(text__icontains=word) | Q(reference__icontains=word)
         return self.filter(words | exact_reference)
 
-
-class ReviewQuerySet(models.QuerySet[Any]):
-    """Bulk paths bypass Model.save()/delete(); close them too so the history stays append-only."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise ReviewIsAppendOnlyError("Reviews cannot be changed; record a new review instead.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ReviewIsAppendOnlyError("Reviews cannot be deleted; record a new review instead.")
+    def count_by_section(self) -> dict[int, int]:
+        """{section id: number of these commitments in it} (one grouped query)."""
+        rows = self.filter(section__isnull=False).order_by().values_list("section_id").annotate(n=Count("pk"))
+        return dict(rows)
 
 
-def section_paths(document_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Heading path (top level first) of every section of the given documents, in one query."""
-    from commitments.models import Section
+# --- Evidence and the record --------------------------------------------------------------
 
-    rows = {
-        pk: (parent, heading)
-        for pk, parent, heading in Section.objects.filter(document_id__in=set(document_ids)).values_list(
-            "pk", "parent_id", "heading"
+
+class EvidenceQuerySet(models.QuerySet["Evidence"]):
+    def for_list(self) -> EvidenceQuerySet:
+        # Each row names its commitment and who added it: join them.
+        return self.select_related("commitment", "added_by").defer("commitment__text", "commitment__lead_in")
+
+    def cited(self) -> EvidenceQuerySet:
+        """Evidence some review cites: part of the record, frozen."""
+        from commitments.models import ReviewCitation
+
+        return self.filter(Exists(ReviewCitation.objects.filter(evidence=OuterRef("pk"))))
+
+    def with_citation_flag(self) -> EvidenceQuerySet:
+        """Annotate is_cited, so a list can show which rows are frozen without a query per row."""
+        from commitments.models import ReviewCitation
+
+        return self.annotate(is_cited=Exists(ReviewCitation.objects.filter(evidence=OuterRef("pk"))))
+
+
+class ReviewQuerySet(AppendOnlyQuerySet["Review"]):
+    def for_list(self) -> ReviewQuerySet:
+        """Reviews as every list shows them: commitment, reviewer and the evidence each cites."""
+        from commitments.models import Evidence
+
+        return self.select_related("commitment", "reviewer").prefetch_related(
+            # Lists link each cited item by its title; nothing else of it is read.
+            Prefetch("evidence", queryset=Evidence.objects.only("pk", "url", "title"))
         )
-    }
-    paths: dict[int, list[str]] = {}
-    for pk in rows:
-        path: list[str] = []
-        current: int | None = pk
-        while current is not None and current in rows and len(path) < 50:
-            parent, heading = rows[current]
-            path.append(heading)
-            current = parent
-        paths[pk] = path[::-1]
-    return paths
+
+
+class ReviewCitationQuerySet(AppendOnlyQuerySet["ReviewCitation"]):
+    """Which evidence a review cited is part of the review: append-only too."""
+
+
+# Typed managers: `Model.objects` carries the queryset's methods (django-stubs understands this form).
+DocumentManager = models.Manager.from_queryset(DocumentQuerySet)
+SectionManager = models.Manager.from_queryset(SectionQuerySet)
+SectorManager = models.Manager.from_queryset(SectorQuerySet)
+CommitmentManager = models.Manager.from_queryset(CommitmentQuerySet)
+EvidenceManager = models.Manager.from_queryset(EvidenceQuerySet)
+ReviewManager = models.Manager.from_queryset(ReviewQuerySet)
+ReviewCitationManager = models.Manager.from_queryset(ReviewCitationQuerySet)

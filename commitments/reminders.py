@@ -49,7 +49,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.choices import ReminderState, Status
+from commitments.choices import ReminderState
+from commitments.display import SHORT_TEXT_LENGTH, status_label, truncate
 from commitments.models import Commitment, Reminder
 from commitments.querysets import review_intervals
 
@@ -94,15 +95,11 @@ class DigestItem:
     owner_name: str = ""  # set for items routed to leads because their owner is disabled
 
     @property
-    def status_label(self) -> str:
-        return Status(self.status).label if self.status in Status.values else self.status
-
-    @property
     def details(self) -> list[str]:
         """What the e-mail says about the item after its reference and text."""
         since = f"{self.stale_since:%Y-%m-%d}"
         details = [
-            self.status_label,
+            status_label(self.status),
             f"last reviewed {since}" if self.reviewed else f"never reviewed (added {since})",
             f"overdue by {self.overdue_days} day{'' if self.overdue_days == 1 else 's'}",
         ]
@@ -197,7 +194,8 @@ def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
             mine |= Q(owner__isnull=True) | Q(owner__is_active=False)
         commitments = commitments.filter(mine)
     rows = (
-        commitments.annotate(text_start=Left("text", 91))
+        # Only as much of each text as the digest shows (and one more, to know whether to cut it).
+        commitments.annotate(text_start=Left("text", SHORT_TEXT_LENGTH + 1))
         .order_by()
         .values_list(
             "pk",
@@ -227,7 +225,7 @@ def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
         item = DigestItem(
             pk=pk,
             reference=reference,
-            short_text=text if len(text) <= 90 else text[:89].rstrip() + "…",
+            short_text=truncate(text),
             status=status,
             stale_since=since.astimezone(zone).date(),
             reviewed=reviewed_at is not None,
@@ -327,6 +325,11 @@ def digest_context(digest: Digest) -> dict[str, Any]:
     }
 
 
+def render_text(context: dict[str, Any]) -> str:
+    """The e-mail's plain-text part (not HTML: its template does not escape; never put it in a page as is)."""
+    return render_to_string("commitments/email/digest.txt", context)
+
+
 def new_message_id() -> str:
     return make_msgid(domain=urlsplit(settings.TRACKER_BASE_URL).hostname or "localhost")
 
@@ -339,7 +342,7 @@ def build_message(digest: Digest, *, message_id: str = "", connection: Any = Non
         headers["Message-ID"] = message_id
     message = EmailMultiAlternatives(
         subject=digest.subject,
-        body=render_to_string("commitments/email/digest.txt", context),
+        body=render_text(context),
         to=[digest.recipient.address],
         cc=digest.cc,
         headers=headers,

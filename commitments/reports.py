@@ -10,13 +10,15 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, Trunc, TruncDate
+from django.http import Http404
 from django.utils import timezone
 
 from commitments.choices import Status
-from commitments.models import Commitment, CommitmentSector, Review
-from commitments.querysets import stale_condition
+from commitments.display import status_label
+from commitments.models import Commitment, Document, Review
+from commitments.querysets import CommitmentQuerySet, stale_condition
 
 COMPLETION_WEIGHTS: dict[str, float] = {Status.ACHIEVED: 1.0, Status.PARTIALLY_ACHIEVED: 0.5}
 GROUPINGS = ("sector", "section", "status", "owner", "document")
@@ -28,40 +30,59 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
 
 
-def with_status_as_of(queryset: QuerySet[Commitment], as_of: datetime.date | None) -> QuerySet[Commitment]:
+def select_commitments(*, document: str | None = None, sector: str | None = None) -> CommitmentQuerySet:
+    """The commitments a report covers: one document's (404 if there is none) and/or one sector's."""
+    queryset = Commitment.objects.all()
+    if document:
+        if not Document.objects.filter(slug=document).exists():
+            raise Http404(f"No document {document!r}.")
+        queryset = queryset.filter(document__slug=document)
+    if sector:
+        queryset = queryset.in_sectors([sector])
+    return queryset
+
+
+def fingerprint(queryset: CommitmentQuerySet) -> tuple[str, datetime.datetime | None]:
+    """A cheap fingerprint of everything a report reads, and when it last changed: every review and
+    curation moves a version on (so the sum only grows); imports change the count or the document."""
+    state = queryset.order_by().aggregate(
+        n=Count("pk"), versions=Sum("version"), updated=Max("updated_at"), text=Max("document__updated_at")
+    )
+    stamps = [stamp for stamp in (state["updated"], state["text"]) if stamp is not None]
+    last_modified = max(stamps) if stamps else None
+    stamp = last_modified.isoformat() if last_modified else "-"
+    return f"{state['n']}:{state['versions']}:{stamp}", last_modified
+
+
+def with_status_as_of(queryset: CommitmentQuerySet, as_of: datetime.date | None) -> CommitmentQuerySet:
     """Annotate report_status / report_reviewed_at: now, or replayed from the review history."""
     if as_of is None:
         return queryset.annotate(report_status=F("status"), report_reviewed_at=F("last_reviewed_at"))
     moment = end_of_day(as_of)
-    latest = Review.objects.filter(commitment=OuterRef("pk"), reviewed_at__lt=moment).order_by(
-        "-reviewed_at", "-pk"
-    )
     # A promise exists from its document's publication, even if it was imported later.
     published = Q(document__published_on__lte=as_of) | Q(
         document__published_on__isnull=True, created_at__lt=moment
     )
-    return queryset.filter(published).annotate(
-        report_status=Coalesce(Subquery(latest.values("status_after")[:1]), Value(Status.UNASSESSED.value)),
-        report_reviewed_at=Subquery(latest.values("reviewed_at")[:1]),
+    return (
+        queryset.filter(published)
+        .with_latest_review(before=moment, status_then="status_after", report_reviewed_at="reviewed_at")
+        .annotate(report_status=Coalesce(F("status_then"), Value(Status.UNASSESSED.value)))
     )
 
 
-def _group_fields(
-    queryset: QuerySet[Commitment], group_by: str
-) -> tuple[QuerySet[Commitment], tuple[str, str]]:
+def _group_fields(queryset: CommitmentQuerySet, group_by: str) -> tuple[CommitmentQuerySet, tuple[str, ...]]:
     """Annotate group_key/group_label for one grouping."""
     if group_by == "sector":  # by primary sector: each commitment counts once
-        primary = CommitmentSector.objects.filter(commitment=OuterRef("pk"), is_primary=True)
-        return queryset.annotate(
-            group_key=Subquery(primary.values("sector__slug")[:1]),
-            group_label=Subquery(primary.values("sector__name")[:1]),
+        return queryset.with_primary_sector().annotate(
+            group_key=F("primary_sector_slug"), group_label=F("primary_sector_name")
         ), ("group_key", "group_label")
     if group_by == "section":
+        # Three fields: sections repeat keys across documents.
         return queryset.annotate(group_key=F("section__key"), group_label=F("section__heading")), (
             "document__slug",
             "group_key",
             "group_label",
-        )  # type: ignore[return-value]  # three fields: sections repeat keys across documents
+        )
     if group_by == "status":
         return queryset.annotate(group_key=F("report_status"), group_label=F("report_status")), (
             "group_key",
@@ -114,23 +135,31 @@ class ProgressReport:
     overall: dict[str, Any]
 
 
+def _stale_at(as_of: datetime.date | None) -> datetime.datetime:
+    return end_of_day(as_of) if as_of is not None else timezone.now()
+
+
+def summary(queryset: CommitmentQuerySet, *, as_of: datetime.date | None = None) -> dict[str, Any]:
+    """The overall row of the progress report: counts per status, assessed share, completion, stale."""
+    base = with_status_as_of(queryset.order_by(), as_of)
+    return _row(base.aggregate(**_aggregates(_stale_at(as_of))), "all", "All commitments")
+
+
 def progress(
-    queryset: QuerySet[Commitment], *, group_by: str = "sector", as_of: datetime.date | None = None
+    queryset: CommitmentQuerySet, *, group_by: str = "sector", as_of: datetime.date | None = None
 ) -> ProgressReport:
     """Counts per status, assessed share, completion and stale count per group, plus an overall row."""
-    stale_at = end_of_day(as_of) if as_of is not None else timezone.now()
     base = with_status_as_of(queryset.order_by(), as_of)
     grouped, fields = _group_fields(base, group_by)
-    aggregates = _aggregates(stale_at)
+    aggregates = _aggregates(_stale_at(as_of))
     rows = []
     for values in grouped.values(*fields).annotate(**aggregates).order_by(*fields):
         key = values["group_key"]
         if group_by == "section" and key is not None:
             key = f"{values['document__slug']}:{key}"
-        label = Status(values["group_label"]).label if group_by == "status" else values["group_label"]
+        label = status_label(values["group_label"]) if group_by == "status" else values["group_label"]
         rows.append(_row(values, key, label))
-    overall = _row(base.aggregate(**aggregates), "all", "All commitments")
-    return ProgressReport(group_by, as_of, rows, overall)
+    return ProgressReport(group_by, as_of, rows, summary(queryset, as_of=as_of))
 
 
 PROGRESS_CSV_COLUMNS = (
@@ -171,7 +200,7 @@ def _next_bucket(day: datetime.date, interval: str) -> datetime.date:
 
 
 def timeline(
-    queryset: QuerySet[Commitment],
+    queryset: CommitmentQuerySet,
     *,
     interval: str = "month",
     start: datetime.date | None = None,

@@ -1,20 +1,38 @@
 """Writes that carry business rules. The admin, the API, commands and tasks all call these;
-nothing else changes a commitment's status, owner or version."""
+nothing else changes a commitment's status, owner, evidence or version.
+
+Every edit of one commitment is one call: it locks the commitment's row once, checks the version
+the caller based the edit on, writes, and moves the version on once (`stamp_new_version`, the only
+place a version moves). The version is what the API's ETag carries, so anything that changes a
+commitment's representation — its curation, evidence, reviews, snooze, or the names of its
+document, section and sectors — goes through here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from commitments.choices import Priority, Status
-from commitments.exceptions import ConcurrentEditError
-from commitments.models import Commitment, CommitmentSector, Evidence, Review, ReviewCitation, Sector
+from commitments.exceptions import CitedEvidenceIsFrozenError, ConcurrentEditError
+from commitments.models import (
+    ApiToken,
+    Commitment,
+    CommitmentSector,
+    Document,
+    Evidence,
+    Review,
+    ReviewCitation,
+    Section,
+    Sector,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -22,7 +40,15 @@ if TYPE_CHECKING:
 RATIONALE_REQUIRED: Final = "A status change needs a rationale: say what the evidence shows and why."
 UNKNOWN_STATUS: Final = "“{status}” is not a status. Choose one of: {choices}."
 FOREIGN_EVIDENCE: Final = "Only evidence attached to this commitment can be cited."
+EVIDENCE_STAYS: Final = "Evidence cannot move to another commitment: add it there as new evidence."
 PRIMARY_ALSO_SECONDARY: Final = "The primary sector cannot also be a secondary sector."
+TOKEN_FOR_SOMEONE_ELSE: Final = (
+    "You can create API tokens only for yourself; ask a superuser for anyone else's."
+)
+
+# What a review relied on: once cited, none of these may change (the PostgreSQL trigger of migration
+# 0008 holds the same list).
+EVIDENCE_RECORD_FIELDS: Final = ("url", "title", "publisher", "published_on", "kind", "signal", "excerpt")
 
 
 class _Unset:
@@ -30,14 +56,144 @@ class _Unset:
         return "UNSET"
 
 
-UNSET: Final = _Unset()
+UNSET: Final[Any] = _Unset()
+
+
+# --- The version: one rule, one bump ------------------------------------------------------
+
+
+def check_version(commitment: Commitment, expected_version: int | None) -> None:
+    """Refuse an edit based on another version of `commitment` than the one it has.
+
+    The API calls it early (before validating a body) and every service calls it again under the
+    row lock, where the answer is final.
+    """
+    if expected_version is None or commitment.version == expected_version:
+        return
+    raise ConcurrentEditError(
+        expected_version=expected_version,
+        current_version=commitment.version,
+        changed_by=commitment.updated_by.get_username() if commitment.updated_by else None,
+        changed_at=commitment.updated_at,
+    )
+
+
+def stamp_new_version(
+    commitments: QuerySet[Commitment], *, actor: User | None, at: datetime | None = None, **changes: Any
+) -> int:
+    """Write `changes` and move each commitment's version on by one, in a single UPDATE.
+
+    The only place a version moves: single edits, bulk assignment and re-imports all come here, and
+    `version + 1` in SQL keeps two concurrent bumps from collapsing into one.
+    """
+    return commitments.update(
+        **changes,
+        version=F("version") + 1,
+        updated_at=at or timezone.now(),
+        updated_by_id=actor.pk if actor is not None else None,
+    )
+
+
+def _lock(commitment: Commitment | int, expected_version: int | None) -> Commitment:
+    """Lock the commitment's row for the rest of the transaction and check the caller's version."""
+    pk = commitment.pk if isinstance(commitment, Commitment) else commitment
+    # The editor's name comes along for the conflict message; only the commitment's row is locked.
+    locked = Commitment.objects.select_related("updated_by").select_for_update(of=("self",)).get(pk=pk)
+    check_version(locked, expected_version)
+    return locked
+
+
+def _stamp(locked: Commitment, actor: User | None, fields: Iterable[str]) -> None:
+    """Write the locked commitment's changed `fields` and its new version."""
+    now = timezone.now()
+    changes = {field: getattr(locked, field) for field in fields}
+    stamp_new_version(Commitment.objects.filter(pk=locked.pk), actor=actor, at=now, **changes)
+    # The row is locked, so the version written is the one read plus one.
+    locked.version, locked.updated_at, locked.updated_by = locked.version + 1, now, actor
+
+
+# --- One edit of one commitment ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Curation:
+    """The fields a lead curates; a field left UNSET is not touched."""
+
+    owner: Any = UNSET
+    priority: Any = UNSET
+    target_date: Any = UNSET
+    primary_sector: Any = UNSET
+    secondary_sectors: Any = UNSET
+
+
+@dataclass(frozen=True)
+class EvidenceChanges:
+    """Evidence rows to add (unsaved), change (edited in memory) and delete, all of one commitment."""
+
+    added: Sequence[Evidence] = ()
+    changed: Sequence[Evidence] = ()
+    deleted: Sequence[Evidence] = ()
+
+
+@dataclass(frozen=True)
+class ReviewProposal:
+    """A review to record. `status=None` confirms the current status (a review without a change)."""
+
+    status: str | None = None
+    rationale: str = ""
+    cited: Iterable[Evidence | int] = ()
+    # Evidence added in the same edit is what the analyst just found: it is cited too.
+    cite_added_evidence: bool = True
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    commitment: Commitment  # as written, with its new version
+    review: Review | None
+    changed: bool
+
+
+@transaction.atomic
+def save_commitment_edit(
+    *,
+    commitment: Commitment | int,
+    actor: User | None,
+    expected_version: int | None,
+    curation: Curation | None = None,
+    evidence: EvidenceChanges | None = None,
+    review: ReviewProposal | None = None,
+) -> EditOutcome:
+    """Apply one person's edit of a commitment: curation, evidence and a review, all or nothing.
+
+    Locks the row once and refuses with ConcurrentEditError when `expected_version` is stale. The
+    version moves on by exactly one if anything changed, and not at all for a no-op.
+    """
+    locked = _lock(commitment, expected_version)
+    fields = _apply_curation(locked, curation) if curation is not None else []
+    sectors_changed = curation is not None and _set_sectors(
+        locked, curation.primary_sector, curation.secondary_sectors
+    )
+    added: Sequence[Evidence] = ()
+    evidence_changed = False
+    if evidence is not None:
+        added, evidence_changed = _apply_evidence(locked, evidence, actor)
+    recorded = None
+    if review is not None:
+        if actor is None:
+            raise ValueError("a review is recorded by someone: pass the reviewer as actor")
+        recorded = _record_review(locked, review, actor, added)
+        fields += ["status", "last_reviewed_at"]
+    changed = bool(fields or sectors_changed or evidence_changed or recorded)
+    if changed:
+        _stamp(locked, actor, fields)
+    return EditOutcome(commitment=locked, review=recorded, changed=changed)
 
 
 def validate_review(*, status_before: str, status_after: str, rationale: str) -> str:
     """Check a proposed review; return the rationale as it will be stored.
 
-    Forms call this in clean() so that errors show on the field; record_review calls it again
-    under the row lock, where status_before is known for certain.
+    Forms call this in clean() so that errors show on the field; the service calls it again under
+    the row lock, where status_before is known for certain.
     """
     if status_after not in Status.values:
         raise ValidationError(
@@ -50,60 +206,20 @@ def validate_review(*, status_before: str, status_after: str, rationale: str) ->
     return rationale
 
 
-def _lock(commitment: Commitment | int, expected_version: int | None) -> Commitment:
-    """Lock the commitment's row for the rest of the transaction and check the caller's version."""
-    pk = commitment.pk if isinstance(commitment, Commitment) else commitment
-    locked = Commitment.objects.select_for_update().get(pk=pk)
-    if expected_version is not None and locked.version != expected_version:
-        changed_by = None
-        if locked.updated_by_id is not None:
-            changed_by = (
-                Commitment.objects.filter(pk=pk).values_list("updated_by__username", flat=True).first()
-            )
-        raise ConcurrentEditError(
-            expected_version=expected_version,
-            current_version=locked.version,
-            changed_by=changed_by,
-            changed_at=locked.updated_at,
-        )
-    return locked
-
-
-def _save_new_version(
-    commitment: Commitment, actor: User | None, now: datetime, fields: Iterable[str]
-) -> None:
-    commitment.version += 1
-    commitment.updated_at = now
-    commitment.updated_by_id = actor.pk if actor is not None else None
-    commitment.save(update_fields=[*fields, "version", "updated_at", "updated_by"])
-
-
-@transaction.atomic
-def record_review(
-    *,
-    commitment: Commitment | int,
-    reviewer: User,
-    status: str,
-    rationale: str = "",
-    evidence: Iterable[Evidence | int] = (),
-    expected_version: int | None = None,
+def _record_review(
+    locked: Commitment, proposal: ReviewProposal, reviewer: User, added: Sequence[Evidence]
 ) -> Review:
-    """Record one review: the new status, why, and the evidence it rests on.
-
-    Locks the commitment so that two concurrent reviews serialise (each sees the other's
-    status as its "before"), writes the append-only Review, and moves the commitment's status,
-    last-reviewed time and version, all in one transaction.
-    """
-    locked = _lock(commitment, expected_version)
-    rationale = validate_review(status_before=locked.status, status_after=status, rationale=rationale)
-    evidence_ids = {item.pk if isinstance(item, Evidence) else int(item) for item in evidence}
-    if evidence_ids:
-        owned = set(
-            Evidence.objects.filter(pk__in=evidence_ids, commitment=locked).values_list("pk", flat=True)
-        )
-        if owned != evidence_ids:
+    status = locked.status if proposal.status is None else proposal.status
+    rationale = validate_review(
+        status_before=locked.status, status_after=status, rationale=proposal.rationale
+    )
+    cited = {item.pk if isinstance(item, Evidence) else int(item) for item in proposal.cited}
+    if cited:
+        owned = set(Evidence.objects.filter(pk__in=cited, commitment=locked).values_list("pk", flat=True))
+        if owned != cited:
             raise ValidationError({"evidence": FOREIGN_EVIDENCE}, code="foreign_evidence")
-
+    if proposal.cite_added_evidence:
+        cited |= {item.pk for item in added}
     now = timezone.now()
     review = Review.objects.create(
         commitment=locked,
@@ -113,71 +229,39 @@ def record_review(
         status_after=status,
         rationale=rationale,
     )
-    ReviewCitation.objects.bulk_create(
-        ReviewCitation(review=review, evidence_id=pk) for pk in sorted(evidence_ids)
-    )
-
-    locked.status = status
-    locked.last_reviewed_at = now
-    _save_new_version(locked, reviewer, now, ["status", "last_reviewed_at"])
-    if isinstance(commitment, Commitment):
-        # Let the caller's instance reflect what was written (and carry the new version).
-        for field in ("status", "last_reviewed_at", "version", "updated_at", "updated_by_id"):
-            setattr(commitment, field, getattr(locked, field))
+    ReviewCitation.objects.bulk_create(ReviewCitation(review=review, evidence_id=pk) for pk in sorted(cited))
+    locked.status, locked.last_reviewed_at = status, now
     return review
 
 
-def mark_reviewed(
-    *, commitment: Commitment | int, reviewer: User, rationale: str = "", expected_version: int | None = None
-) -> Review:
-    """Confirm the current status is still right: a review without a status change."""
-    with transaction.atomic():
-        current = _lock(commitment, expected_version).status
-        return record_review(
-            commitment=commitment,
-            reviewer=reviewer,
-            status=current,
-            rationale=rationale,
-            expected_version=expected_version,
-        )
-
-
-@transaction.atomic
-def update_commitment(
-    *,
-    commitment: Commitment | int,
-    actor: User | None,
-    expected_version: int | None,
-    owner: Any = UNSET,
-    priority: Any = UNSET,
-    target_date: Any = UNSET,
-    primary_sector: Any = UNSET,
-    secondary_sectors: Any = UNSET,
-) -> Commitment:
-    """Change a commitment's curation fields (never its status: that takes a review).
-
-    Refuses with ConcurrentEditError when `expected_version` is stale, checked under the row lock.
-    Returns the locked, updated instance; its version moves on only if something changed.
-    """
-    locked = _lock(commitment, expected_version)
+def _apply_curation(locked: Commitment, curation: Curation) -> list[str]:
+    """Set the curation fields that differ; return their names."""
     changed: list[str] = []
-    if owner is not UNSET and locked.owner_id != (owner.pk if owner is not None else None):
-        locked.owner = owner
+    if curation.owner is not UNSET and locked.owner_id != (curation.owner.pk if curation.owner else None):
+        locked.owner = curation.owner
         changed.append("owner")
-    if priority is not UNSET and locked.priority != priority:
-        if priority not in Priority.values:
-            raise ValidationError({"priority": f"“{priority}” is not a priority."}, code="invalid_priority")
-        locked.priority = priority
+    if curation.priority is not UNSET and locked.priority != curation.priority:
+        if curation.priority not in Priority.values:
+            raise ValidationError(
+                {"priority": f"“{curation.priority}” is not a priority."}, code="invalid_priority"
+            )
+        locked.priority = curation.priority
         changed.append("priority")
-    if target_date is not UNSET and locked.target_date != target_date:
-        if target_date is not None and not isinstance(target_date, date):
+    if curation.target_date is not UNSET and locked.target_date != curation.target_date:
+        if curation.target_date is not None and not isinstance(curation.target_date, date):
             raise ValidationError({"target_date": "Enter a date."}, code="invalid_date")
-        locked.target_date = target_date
+        locked.target_date = curation.target_date
         changed.append("target_date")
-    sectors_changed = _set_sectors(locked, primary_sector, secondary_sectors)
-    if changed or sectors_changed:
-        _save_new_version(locked, actor, timezone.now(), changed)
-    return locked
+    return changed
+
+
+def validate_sectors(primary: Sector | int | None, secondary: Iterable[Sector | int] | None) -> None:
+    """A commitment's primary sector is not also one of its secondary sectors."""
+    if primary is None:
+        return
+    primary_pk = primary.pk if isinstance(primary, Sector) else primary
+    if primary_pk in {sector.pk if isinstance(sector, Sector) else int(sector) for sector in secondary or ()}:
+        raise ValidationError({"secondary_sectors": PRIMARY_ALSO_SECONDARY}, code="primary_also_secondary")
 
 
 def _set_sectors(commitment: Commitment, primary: Any, secondary: Any) -> bool:
@@ -191,15 +275,10 @@ def _set_sectors(commitment: Commitment, primary: Any, secondary: Any) -> bool:
     new_primary = current_primary if primary is UNSET else (primary.pk if primary is not None else None)
     if secondary is UNSET:
         new_secondary = {pk for pk, is_primary in current.items() if not is_primary}
+        new_secondary.discard(new_primary)  # promoting a secondary sector to primary
     else:
+        validate_sectors(new_primary, secondary)
         new_secondary = {sector.pk if isinstance(sector, Sector) else int(sector) for sector in secondary}
-    if new_primary is not None and new_primary in new_secondary:
-        if secondary is UNSET:
-            new_secondary.discard(new_primary)  # promoting a secondary sector to primary
-        else:
-            raise ValidationError(
-                {"secondary_sectors": PRIMARY_ALSO_SECONDARY}, code="primary_also_secondary"
-            )
     wanted = {pk: False for pk in new_secondary}
     if new_primary is not None:
         wanted[new_primary] = True
@@ -213,43 +292,140 @@ def _set_sectors(commitment: Commitment, primary: Any, secondary: Any) -> bool:
     return True
 
 
-@transaction.atomic
-def save_evidence(*, evidence: Evidence, actor: User | None) -> Evidence:
-    """Add or change a piece of evidence. The commitment's version moves on too: its representation
-    (and ETag) includes its evidence, so a colleague's open edit learns of the new source."""
-    locked = _lock(evidence.commitment_id, None)
-    if evidence.pk is None and evidence.added_by_id is None and actor is not None:
-        evidence.added_by_id = actor.pk
-    evidence.full_clean()  # the API skips model validation otherwise (DRF does not call it)
-    evidence.save()
-    _save_new_version(locked, actor, timezone.now(), [])
-    evidence.commitment.version = locked.version
-    evidence.commitment.updated_at = locked.updated_at
+def _apply_evidence(
+    locked: Commitment, changes: EvidenceChanges, actor: User | None
+) -> tuple[Sequence[Evidence], bool]:
+    """Add, change and delete evidence of the locked commitment; return (added, anything changed).
+
+    Evidence a review cites is part of the record: changing or deleting it is refused. The lock on
+    the commitment is what makes "is it cited?" a stable question here: a review citing it would
+    have to take the same lock.
+    """
+    touched = [*changes.changed, *changes.deleted]
+    stored = Evidence.objects.filter(pk__in=[item.pk for item in touched]).in_bulk()
+    for item in [*changes.added, *touched]:
+        owner = stored[item.pk].commitment_id if item.pk in stored else item.commitment_id
+        if owner != locked.pk or item.commitment_id != locked.pk:
+            raise ValidationError({"commitment": EVIDENCE_STAYS}, code="evidence_stays")
+    edited = [item for item in changes.changed if _record_differs(stored[item.pk], item)]
+    if edited or changes.deleted:
+        checked = Evidence.objects.filter(pk__in=[item.pk for item in [*edited, *changes.deleted]])
+        cited = set(checked.cited().values_list("pk", flat=True))
+        frozen = [stored[item.pk].title for item in [*edited, *changes.deleted] if item.pk in cited]
+        if frozen:
+            raise CitedEvidenceIsFrozenError(frozen)
+    for item in [*changes.added, *edited]:
+        if item.pk is None and item.added_by_id is None and actor is not None:
+            item.added_by = actor
+        # The commitment is locked (so it exists) and the adder is the actor: no query to check them.
+        item.full_clean(exclude=["commitment", "added_by"])
+    for item in changes.added:
+        item.save()
+    for item in edited:
+        item.save(update_fields=EVIDENCE_RECORD_FIELDS)
+    if changes.deleted:
+        Evidence.objects.filter(pk__in=[item.pk for item in changes.deleted]).delete()
+    return changes.added, bool(changes.added or edited or changes.deleted)
+
+
+def _record_differs(stored: Evidence, edited: Evidence) -> bool:
+    return any(getattr(stored, name) != getattr(edited, name) for name in EVIDENCE_RECORD_FIELDS)
+
+
+# --- The single-purpose writes: each is one edit ---------------------------------------------
+
+
+def record_review(
+    *,
+    commitment: Commitment | int,
+    reviewer: User,
+    status: str,
+    rationale: str = "",
+    evidence: Iterable[Evidence | int] = (),
+    expected_version: int | None = None,
+) -> Review:
+    """Record one review: the new status, why, and the evidence it rests on.
+
+    Two concurrent reviews serialise on the row lock (each sees the other's status as its
+    "before"); the Review, its citations and the commitment's status, last-reviewed time and
+    version are written in one transaction.
+    """
+    outcome = save_commitment_edit(
+        commitment=commitment,
+        actor=reviewer,
+        expected_version=expected_version,
+        review=ReviewProposal(status=status, rationale=rationale, cited=evidence),
+    )
+    assert outcome.review is not None  # a proposal always records a review (or raises)
+    return outcome.review
+
+
+def mark_reviewed(
+    *, commitment: Commitment | int, reviewer: User, rationale: str = "", expected_version: int | None = None
+) -> Review:
+    """Confirm the current status is still right: a review without a status change."""
+    outcome = save_commitment_edit(
+        commitment=commitment,
+        actor=reviewer,
+        expected_version=expected_version,
+        review=ReviewProposal(status=None, rationale=rationale),
+    )
+    assert outcome.review is not None
+    return outcome.review
+
+
+def update_commitment(
+    *,
+    commitment: Commitment | int,
+    actor: User | None,
+    expected_version: int | None,
+    owner: Any = UNSET,
+    priority: Any = UNSET,
+    target_date: Any = UNSET,
+    primary_sector: Any = UNSET,
+    secondary_sectors: Any = UNSET,
+) -> Commitment:
+    """Change a commitment's curation fields (never its status: that takes a review)."""
+    curation = Curation(owner, priority, target_date, primary_sector, secondary_sectors)
+    return save_commitment_edit(
+        commitment=commitment, actor=actor, expected_version=expected_version, curation=curation
+    ).commitment
+
+
+def save_evidence(*, evidence: Evidence, actor: User | None, expected_version: int | None = None) -> Evidence:
+    """Add a piece of evidence, or correct one that no review cites yet."""
+    changes = (
+        EvidenceChanges(added=[evidence]) if evidence.pk is None else EvidenceChanges(changed=[evidence])
+    )
+    save_commitment_edit(
+        commitment=evidence.commitment_id, actor=actor, expected_version=expected_version, evidence=changes
+    )
     return evidence
 
 
-@transaction.atomic
+def delete_evidence(*, evidence: Evidence, actor: User | None, expected_version: int | None = None) -> None:
+    """Delete a piece of evidence that no review cites."""
+    save_commitment_edit(
+        commitment=evidence.commitment_id,
+        actor=actor,
+        expected_version=expected_version,
+        evidence=EvidenceChanges(deleted=[evidence]),
+    )
+
+
 def assign_owner(*, commitments: Iterable[Commitment | int], owner: User | None, actor: User | None) -> int:
     """Give commitments an owner (or none); returns how many changed hands."""
     pks = [item.pk if isinstance(item, Commitment) else int(item) for item in commitments]
     owner_pk = owner.pk if owner is not None else None
-    # Each changed row gets a new version, so an open edit of it elsewhere is refused later.
-    return (
-        Commitment.objects.filter(pk__in=pks)
-        .exclude(owner_id=owner_pk)
-        .update(
-            owner_id=owner_pk,
-            version=F("version") + 1,
-            updated_at=timezone.now(),
-            updated_by_id=actor.pk if actor is not None else None,
-        )
-    )
+    changing = Commitment.objects.filter(pk__in=pks).exclude(owner_id=owner_pk)
+    return stamp_new_version(changing, actor=actor, owner_id=owner_pk)
 
 
 # --- Reminders: snooze ------------------------------------------------------------------
 
 SNOOZE_REASON_REQUIRED: Final = "Say why reminders about this commitment can wait."
 SNOOZE_DATE_NOT_IN_FUTURE: Final = "Snooze until a day after today."
+SNOOZE_FIELDS: Final = ("snoozed_until", "snooze_reason", "snoozed_by")
 
 
 def validate_snooze(*, until: date | None, reason: str) -> str:
@@ -277,9 +453,10 @@ def snooze_commitment(
     """No reminders about this commitment before `until` (it still shows as stale everywhere else)."""
     reason = validate_snooze(until=until, reason=reason)
     locked = _lock(commitment, expected_version)
-    locked.snoozed_until, locked.snooze_reason = until, reason
-    locked.snoozed_by_id = actor.pk if actor is not None else None
-    _save_new_version(locked, actor, timezone.now(), ["snoozed_until", "snooze_reason", "snoozed_by"])
+    if (locked.snoozed_until, locked.snooze_reason) != (until, reason):
+        locked.snoozed_until, locked.snooze_reason = until, reason
+        locked.snoozed_by_id = actor.pk if actor is not None else None
+        _stamp(locked, actor, SNOOZE_FIELDS)
     return locked
 
 
@@ -291,5 +468,61 @@ def unsnooze_commitment(
     locked = _lock(commitment, expected_version)
     if locked.snoozed_until is not None:
         locked.snoozed_until, locked.snooze_reason, locked.snoozed_by_id = None, "", None
-        _save_new_version(locked, actor, timezone.now(), ["snoozed_until", "snooze_reason", "snoozed_by"])
+        _stamp(locked, actor, SNOOZE_FIELDS)
     return locked
+
+
+# --- The catalogue: names that commitments show -------------------------------------------
+
+
+@transaction.atomic
+def save_document(*, document: Document, actor: User | None) -> Document:
+    """Save a document's details; its commitments get a new version if their slug or title changed."""
+    _save_shown(document, ("slug", "title"), Commitment.objects.filter(document_id=document.pk), actor)
+    return document
+
+
+@transaction.atomic
+def save_section(*, section: Section, actor: User | None) -> Section:
+    """Save a section; the commitments under it get a new version if their heading path changed."""
+    below = Section.objects.filter(document_id=section.document_id).subtree_ids(section.pk)
+    _save_shown(
+        section, ("key", "heading", "parent_id"), Commitment.objects.filter(section_id__in=below), actor
+    )
+    return section
+
+
+@transaction.atomic
+def save_sector(*, sector: Sector, actor: User | None) -> Sector:
+    """Save a sector; the commitments listing it get a new version if its slug, name or order changed."""
+    listing = Commitment.objects.filter(
+        pk__in=CommitmentSector.objects.filter(sector_id=sector.pk).values("commitment")
+    )
+    _save_shown(sector, ("slug", "name", "position"), listing, actor)
+    return sector
+
+
+def _save_shown(
+    instance: Any, shown: tuple[str, ...], showing: QuerySet[Commitment], actor: User | None
+) -> None:
+    before = type(instance).objects.filter(pk=instance.pk).values(*shown).first() if instance.pk else None
+    instance.save()
+    if before is not None and any(before[name] != getattr(instance, name) for name in shown):
+        stamp_new_version(showing, actor=actor)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_api_token(*, token: ApiToken, actor: User) -> str:
+    """Give `token` a key and save it; return the key (shown once, never stored).
+
+    A token acts as its user, so a user creates tokens for themselves; only a superuser may create
+    one in someone else's name. The user of a token never changes after this.
+    """
+    if token.user_id != actor.pk and not actor.is_superuser:
+        raise PermissionDenied(TOKEN_FOR_SOMEONE_ELSE)
+    key = token.issue_key()
+    token.save()
+    return key

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
+from tests.environment import missing_service
 from tests.factories import UserFactory
 
-REQUIRE_SERVICES = os.environ.get("TRACKER_REQUIRE_SERVICES", "").strip() in {"1", "true", "yes"}
-
-
-def _missing_service(reason: str) -> None:
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (TRACKER_REQUIRE_SERVICES=1 turns this skip into a failure)", pytrace=False)
-    pytest.skip(reason)
+pytest_plugins = ["tests.browser"]  # the `chromium` fixture
 
 
 def _redis_reachable() -> str | None:
@@ -36,11 +32,11 @@ def _redis_reachable() -> str | None:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        _missing_service("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker")
+        missing_service("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker")
     if item.get_closest_marker("redis"):
         problem = _redis_reachable()
         if problem:
-            _missing_service(problem)
+            missing_service(problem)
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +58,19 @@ def reference_data(request: pytest.FixtureRequest) -> None:
 
     install_default_sectors(Sector)
     install_groups(Group, Permission)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts(settings: Any, request: pytest.FixtureRequest) -> None:
+    """Each test starts with no API requests counted against it: in CI the throttle's cache is Redis,
+    shared by the whole run, and a test that reads a lot would otherwise get another test's 429s."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"throttle-{request.node.nodeid}",
+        },
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -16,36 +16,22 @@ from django.utils import timezone
 from commitments import services
 from commitments.choices import Status
 from commitments.models import Commitment, Evidence, Review
+from tests.admin_helpers import admin_client, change_url, current_form, evidence_row, new_evidence_row
 from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
-from tests.html_forms import form_data
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:commitments_commitment_changelist")
 
 
-def change_url(commitment: Commitment) -> str:
-    return reverse("admin:commitments_commitment_change", args=[commitment.pk])
-
-
 @pytest.fixture
 def analyst_client(analyst: Any) -> Client:
-    client = Client()
-    client.force_login(analyst)
-    return client
+    return admin_client(analyst)
 
 
 @pytest.fixture
 def lead_client(lead: Any) -> Client:
-    client = Client()
-    client.force_login(lead)
-    return client
-
-
-def current_form(client: Client, commitment: Commitment) -> dict[str, Any]:
-    response = client.get(change_url(commitment))
-    assert response.status_code == 200
-    return form_data(response.content.decode(), "commitment_form")
+    return admin_client(lead)
 
 
 def make_rich_commitments(count: int, owner: Any) -> None:
@@ -104,22 +90,19 @@ def test_sector_filter_on_a_parent_includes_its_children(analyst_client: Client)
     assert "HSF-1" not in page
 
 
+def review_with_new_evidence(client: Client, commitment: Commitment) -> dict[str, Any]:
+    """The analyst's everyday save: a new status, why, and the source they just found."""
+    data = current_form(client, commitment)
+    data.update({"new_status": Status.ACHIEVED, "rationale": "Chang'e-6 returned samples."})
+    return new_evidence_row(data, url="https://news.example.org/change6", title="Chang'e-6 lands")
+
+
 def test_status_change_with_rationale_records_a_review_citing_new_evidence(analyst_client: Client) -> None:
     commitment = CommitmentFactory.create()
-    data = current_form(analyst_client, commitment)
-    data.update(
-        {
-            "new_status": Status.ACHIEVED,
-            "rationale": "Chang'e-6 returned samples.",
-            "evidence-TOTAL_FORMS": "1",
-            "evidence-0-url": "https://news.example.org/change6",
-            "evidence-0-title": "Chang'e-6 lands",
-            "evidence-0-kind": "news_report",
-            "evidence-0-signal": "progress",
-        }
-    )
 
-    response = analyst_client.post(change_url(commitment), data)
+    response = analyst_client.post(
+        change_url(commitment), review_with_new_evidence(analyst_client, commitment)
+    )
 
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     review = Review.objects.get()
@@ -127,6 +110,73 @@ def test_status_change_with_rationale_records_a_review_citing_new_evidence(analy
     assert [e.title for e in review.evidence.all()] == ["Chang'e-6 lands"]
     commitment.refresh_from_db()
     assert commitment.status == Status.ACHIEVED
+
+
+MAX_QUERIES_FOR_ONE_SAVE = 30
+
+
+@pytest.mark.parametrize("curation", [False, True], ids=["review", "review-and-curation"])
+def test_one_save_moves_the_version_by_exactly_one_within_the_query_budget(
+    lead_client: Client, curation: bool
+) -> None:
+    commitment = CommitmentFactory.create(primary_sector="human-spaceflight")
+    EvidenceFactory.create_batch(3, commitment=commitment)  # rows already on the form
+    data = review_with_new_evidence(lead_client, commitment)
+    if curation:
+        data.update({"priority": "high", "target_date": "2025-06-30"})
+
+    with CaptureQueriesContext(connection) as captured:
+        response = lead_client.post(change_url(commitment), data)
+
+    assert response.status_code == 302
+    assert Commitment.objects.get().version == commitment.version + 1
+    sql = "\n".join(f"{n}. {query['sql']}" for n, query in enumerate(captured.captured_queries, 1))
+    assert len(captured) <= MAX_QUERIES_FOR_ONE_SAVE, f"{len(captured)} queries:\n{sql}"
+
+
+def test_a_save_costs_the_same_queries_however_much_evidence_is_on_the_form(lead_client: Client) -> None:
+    def save_queries(existing_rows: int) -> int:
+        commitment = CommitmentFactory.create()
+        EvidenceFactory.create_batch(existing_rows, commitment=commitment)
+        data = review_with_new_evidence(lead_client, commitment)
+        with CaptureQueriesContext(connection) as captured:
+            assert lead_client.post(change_url(commitment), data).status_code == 302
+        return len(captured)
+
+    assert save_queries(1) == save_queries(12)
+
+
+def test_a_colleagues_save_between_the_check_and_the_write_lands_on_the_form(
+    analyst_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form's check passed, then someone saved before the row was locked: the service refuses,
+    nothing is written, and the analyst sees the form again with what they typed."""
+    commitment = CommitmentFactory.create()
+    data = review_with_new_evidence(analyst_client, commitment)
+    original = services.save_commitment_edit
+
+    def colleague_saves_first(**kwargs: Any) -> Any:
+        services.assign_owner(
+            commitments=[commitment.pk], owner=UserFactory.create(username="lee"), actor=None
+        )
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "save_commitment_edit", colleague_saves_first)
+    response = analyst_client.post(change_url(commitment), data)
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "after you opened it" in form.non_field_errors()[0]
+    assert form["rationale"].value() == "Chang'e-6 returned samples."
+    assert "https://news.example.org/change6" in response.content.decode()
+    assert (Review.objects.count(), Evidence.objects.count()) == (0, 0)
+
+
+def test_the_review_form_has_one_status_field(analyst_client: Client) -> None:
+    commitment = CommitmentFactory.create()
+    page = analyst_client.get(change_url(commitment)).content.decode()
+    assert page.count(">Status:</label>") + page.count(">Status</label>") == 1
+    assert 'class="status-badge"' not in page.split('id="commitment_form"')[1].split("</fieldset>")[1]
 
 
 def test_status_change_without_rationale_shows_a_form_error(analyst_client: Client) -> None:
@@ -198,23 +248,16 @@ def test_change_form_shows_text_in_its_source_paragraph_and_history_newest_first
     assert 'name="reviews-0-DELETE"' not in page
 
 
-def test_cited_evidence_cannot_be_deleted_from_the_inline(lead_client: Client) -> None:
+def test_uncited_evidence_is_deleted_from_the_inline_and_the_version_moves_once(lead_client: Client) -> None:
     evidence = EvidenceFactory.create()
-    services.record_review(
-        commitment=evidence.commitment,
-        reviewer=UserFactory.create(),
-        status="achieved",
-        rationale="x",
-        evidence=[evidence],
-    )
     data = current_form(lead_client, evidence.commitment)
-    data["evidence-0-DELETE"] = "on"
+    data[f"{evidence_row(data, evidence)}-DELETE"] = "on"
 
     response = lead_client.post(change_url(evidence.commitment), data)
 
-    assert response.status_code == 200
-    assert "protected related objects" in response.content.decode()
-    assert Evidence.objects.filter(pk=evidence.pk).exists()
+    assert response.status_code == 302
+    assert not Evidence.objects.exists()
+    assert Commitment.objects.get().version == 2
 
 
 def test_csv_export_neutralises_formula_cells(analyst_client: Client) -> None:

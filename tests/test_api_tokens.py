@@ -6,15 +6,19 @@ import datetime
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import caches
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from commitments import services
 from commitments.models import ApiToken
 from tests.api_helpers import token_for, user_in
-from tests.factories import CommitmentFactory
+from tests.factories import CommitmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,21 +87,103 @@ def test_last_used_is_written_at_most_once_a_minute() -> None:
     assert latest > first - datetime.timedelta(minutes=1)
 
 
-def test_lead_creates_a_token_in_the_admin_and_sees_the_key_once() -> None:
+TOKENS = reverse("admin:commitments_apitoken_changelist")
+ADD_TOKEN = reverse("admin:commitments_apitoken_add")
+
+
+def create_in_admin(client: Client, **fields: Any) -> Any:
+    return client.post(ADD_TOKEN, {"name": "export script", "enabled": "on", **fields})
+
+
+@pytest.mark.parametrize("group", ["analyst", "lead"])
+def test_a_user_creates_a_token_and_sees_the_key_once_on_that_page_only(group: str) -> None:
+    user = user_in(group, username="ana")
+    client = Client()
+    client.force_login(user)
+
+    response = create_in_admin(client, write_enabled="on")
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    key = response.context["key"]
+    assert key.startswith("ct_")
+    assert key in response.content.decode()
+    token = ApiToken.objects.get()
+    assert (token.user, token.write_enabled) == (user, True)
+    # Never in a cookie (the messages framework stores messages in one), nor the session.
+    assert all(key not in morsel.value for morsel in response.cookies.values())
+    assert all(key not in str(value) for value in client.session.values())
+    assert key not in client.get(TOKENS).content.decode()
+    assert (
+        key not in client.get(reverse("admin:commitments_apitoken_change", args=[token.pk])).content.decode()
+    )
+    assert with_key(key).get(LIST).status_code == 200
+
+
+def test_a_lead_cannot_mint_a_token_in_someone_elses_name() -> None:
     lead = user_in("lead", username="lee")
+    root = UserFactory.create(username="root", is_superuser=True, is_staff=True)
     client = Client()
     client.force_login(lead)
-    response = client.post(
-        reverse("admin:commitments_apitoken_add"),
-        {"name": "export script", "user": lead.pk, "write_enabled": "", "enabled": "on"},
-        follow=True,
-    )
-    message = next(str(m) for m in response.context["messages"] if "Copy the key now" in str(m))
-    key = message.rsplit(" ", 1)[-1]
-    assert with_key(key).get(LIST).status_code == 200
+
+    create_in_admin(client, user=root.pk, write_enabled="on")
+
+    assert list(ApiToken.objects.values_list("user__username", flat=True)) == ["lee"]
+    with pytest.raises(PermissionDenied):
+        services.issue_api_token(token=ApiToken(user=root, name="x"), actor=lead)
+    assert not ApiToken.objects.filter(user=root).exists()
+
+
+def test_a_superuser_may_create_a_token_for_someone_else() -> None:
+    analyst = user_in("analyst", username="ana")
+    root = UserFactory.create(username="root", is_superuser=True, is_staff=True)
+    client = Client()
+    client.force_login(root)
+
+    response = create_in_admin(client, user=analyst.pk)
+
+    assert response.status_code == 200
+    assert ApiToken.objects.get().user == analyst
+
+
+def test_a_tokens_user_never_changes() -> None:
+    lead = user_in("lead", username="lee")
+    other = user_in("analyst", username="ana")
+    token_for(lead)
     token = ApiToken.objects.get()
-    page = client.get(reverse("admin:commitments_apitoken_change", args=[token.pk])).content.decode()
-    assert key not in page
+    root = UserFactory.create(username="root", is_superuser=True, is_staff=True)
+    client = Client()
+    client.force_login(root)
+
+    client.post(
+        reverse("admin:commitments_apitoken_change", args=[token.pk]),
+        {"name": "renamed", "user": other.pk, "enabled": "on"},
+    )
+
+    token.refresh_from_db()
+    assert (token.name, token.user) == ("renamed", lead)
+
+
+def test_people_see_only_their_own_tokens_and_superusers_see_all() -> None:
+    token_for(user_in("lead", username="lee"))
+    token_for(user_in("analyst", username="ana"))
+    client = Client()
+    client.force_login(User.objects.get(username="ana"))
+
+    listed = client.get(TOKENS).context["cl"].result_list
+
+    assert [token.user.username for token in listed] == ["ana"]
+    other = ApiToken.objects.get(user__username="lee")
+    assert client.get(reverse("admin:commitments_apitoken_change", args=[other.pk])).status_code == 302
+
+
+@pytest.mark.postgres
+def test_sql_cannot_move_a_token_to_another_user() -> None:
+    token_for(user_in("lead", username="lee"))
+    root = UserFactory.create(username="root", is_superuser=True)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE commitments_apitoken SET user_id = %s", [root.pk])
+    assert ApiToken.objects.get().user.username == "lee"
 
 
 @pytest.fixture

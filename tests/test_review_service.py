@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from commitments import services
 from commitments.choices import Status
-from commitments.exceptions import ConcurrentEditError, ReviewIsAppendOnlyError
+from commitments.exceptions import AppendOnlyError, ConcurrentEditError
 from commitments.models import Commitment, Review
 from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
 
@@ -137,9 +137,9 @@ def test_editing_a_review_raises() -> None:
     )
     review.rationale = "Rewritten history"
 
-    with pytest.raises(ReviewIsAppendOnlyError):
+    with pytest.raises(AppendOnlyError):
         review.save()
-    with pytest.raises(ReviewIsAppendOnlyError):
+    with pytest.raises(AppendOnlyError):
         Review.objects.filter(pk=review.pk).update(rationale="Rewritten history")
     assert Review.objects.get().rationale == "Delayed."
 
@@ -152,9 +152,9 @@ def test_deleting_a_review_raises() -> None:
         rationale="Delayed.",
     )
 
-    with pytest.raises(ReviewIsAppendOnlyError):
+    with pytest.raises(AppendOnlyError):
         review.delete()
-    with pytest.raises(ReviewIsAppendOnlyError):
+    with pytest.raises(AppendOnlyError):
         Review.objects.all().delete()
     assert Review.objects.count() == 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 
 from commitments.models import Commitment
 from tests.factories import CommitmentFactory
@@ -28,7 +29,9 @@ def test_search_ranks_reference_and_text_matches() -> None:
     )
 
     ranked = list(
-        Commitment.objects.search("debris").order_by("-search_rank").values_list("reference", flat=True)
+        Commitment.objects.search("debris")
+        .order_by(F("search_rank").desc())
+        .values_list("reference", flat=True)
     )
 
     assert ranked == ["A-2"]

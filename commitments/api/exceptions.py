@@ -1,4 +1,5 @@
-"""Errors as HTTP: Django ValidationError → 400 with field messages, append-only → 405."""
+"""Errors as HTTP: Django ValidationError → 400 with field messages, append-only → 405, cited evidence
+→ 409. (A stale If-Match → 412 is CommitmentViewSet.handle_exception: its body needs the view.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from commitments.exceptions import ReviewIsAppendOnlyError
+from commitments.exceptions import AppendOnlyError, CitedEvidenceIsFrozenError
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -21,10 +22,18 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "precondition_required"
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the record."
+    default_code = "conflict"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
-    elif isinstance(exc, ReviewIsAppendOnlyError):
+    elif isinstance(exc, AppendOnlyError):
         exc = exceptions.MethodNotAllowed(context["request"].method, detail=str(exc))
+    elif isinstance(exc, CitedEvidenceIsFrozenError):
+        exc = Conflict(detail=str(exc), code="cited_evidence_is_frozen")
     return drf_exception_handler(exc, context)

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from commitments.choices import Priority, Status
+from commitments.display import RATIONALE_PREVIEW_LENGTH, status_label
 from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
 
 MAX_ID = 2**63 - 1
@@ -31,7 +32,7 @@ class LatestReviewSerializer(serializers.Serializer):
     reviewer = serializers.CharField(source="latest_review_reviewer", allow_null=True)
     rationale = serializers.CharField(
         source="latest_review_rationale",
-        help_text="The rationale, cut at 280 characters (the full text is in the review).",
+        help_text=f"The rationale, cut at {RATIONALE_PREVIEW_LENGTH} characters (the review has it whole).",
     )
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -53,7 +54,7 @@ class CommitmentSerializer(serializers.Serializer):
     section_path = serializers.SerializerMethodField()
     sectors = SectorLinkSerializer(source="sector_links", many=True, read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = serializers.SerializerMethodField()
     owner = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
     priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
     target_date = serializers.DateField(read_only=True, allow_null=True)
@@ -67,6 +68,9 @@ class CommitmentSerializer(serializers.Serializer):
         return reverse(
             "api:commitment-detail", args=[commitment.reference], request=self.context.get("request")
         )
+
+    def get_status_label(self, commitment: Commitment) -> str:
+        return status_label(commitment.status)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_section_path(self, commitment: Commitment) -> list[str]:
@@ -84,7 +88,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
     commitment = serializers.SlugRelatedField(
         slug_field="reference",
         queryset=Commitment.objects.all(),
-        help_text="Reference of the commitment this evidence is about (set on creation only).",
+        help_text="Reference of the commitment this evidence is about (set on creation; it never moves).",
         # A text box in the browsable API: a <select> would load every commitment.
         style={"base_template": "input.html"},
     )
@@ -106,11 +110,6 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "added_by", "created_at"]
-
-    def validate_commitment(self, value: Commitment) -> Commitment:
-        if self.instance is not None and value.pk != self.instance.commitment_id:
-            raise serializers.ValidationError("Evidence cannot move to another commitment.")
-        return value
 
 
 class ReviewSerializer(serializers.ModelSerializer):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from typing import Any, cast
+from typing import Any
 
-from django.contrib.auth.models import User
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -32,10 +31,11 @@ from commitments import exports, reports, services
 from commitments.api import serializers as api
 from commitments.api.conditional import StaleVersion, commitment_etag, expected_version
 from commitments.api.renderers import CSVRenderer
+from commitments.display import acting_user
 from commitments.exceptions import ConcurrentEditError
 from commitments.filters import CommitmentFilterSet, EvidenceFilterSet, ReviewFilterSet
 from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
-from commitments.querysets import section_paths
+from commitments.querysets import CommitmentQuerySet
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(
@@ -54,6 +54,9 @@ PRECONDITION_FAILED = OpenApiResponse(
     ),
     description="If-Match did not match: the body carries the current representation and its ETag header.",
 )
+CITED_EVIDENCE = OpenApiResponse(
+    ERROR, description="A review cites this evidence: it is part of the record. Add new evidence instead."
+)
 READ_ERRORS = {400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR}
 WRITE_ERRORS = {**READ_ERRORS, 405: ERROR}
 IF_MATCH = OpenApiParameter(
@@ -69,11 +72,6 @@ FORMAT_CSV = OpenApiParameter(
 CSV_BODY = OpenApiResponse(OpenApiTypes.STR, description="CSV, spreadsheet-safe (formula cells neutralised).")
 
 
-def acting_user(request: Request) -> User:
-    """The authenticated user of a write (the permission class lets no one else through)."""
-    return cast(User, request.user)
-
-
 def non_blank(params: Any) -> Any:
     """Query parameters as given, refusing `?name=` (an empty value is a mistake, not "no filter")."""
     blank = sorted(name for name, values in params.lists() if any(value == "" for value in values))
@@ -86,12 +84,6 @@ def non_blank(params: Any) -> Any:
 
 def wants_csv(request: Request) -> bool:
     return getattr(request.accepted_renderer, "format", None) == "csv"
-
-
-def csv_response(header: Any, rows: Any, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(exports.csv_lines(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def conditional(request: Request, etag: str, last_modified: datetime.datetime | None) -> HttpResponse | None:
@@ -145,19 +137,9 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     }
 
     def get_queryset(self) -> QuerySet[Commitment]:
-        queryset = Commitment.objects.for_api()
         if self.action in {"retrieve", "partial_update", "reviews"}:
-            queryset = queryset.prefetch_related(
-                # The detail shows all evidence and the whole history with its citations.
-                Prefetch("evidence", queryset=Evidence.objects.select_related("added_by").order_by("pk")),
-                Prefetch(
-                    "reviews",
-                    queryset=Review.objects.select_related("reviewer").prefetch_related(
-                        Prefetch("evidence", queryset=Evidence.objects.only("pk"))
-                    ),
-                ),
-            )
-        return queryset
+            return Commitment.objects.for_detail()
+        return Commitment.objects.for_api()
 
     def get_object(self) -> Commitment:
         value = str(self.kwargs["pk"])
@@ -169,10 +151,8 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return commitment
 
     def _context(self, commitments: list[Commitment]) -> dict[str, Any]:
-        return {
-            **self.get_serializer_context(),
-            "section_paths": section_paths({c.document_id for c in commitments}),
-        }
+        sections = Section.objects.filter(document_id__in={c.document_id for c in commitments})
+        return {**self.get_serializer_context(), "section_paths": sections.paths()}
 
     def _detail(self, commitment: Commitment, status_code: int = 200) -> Response:
         data = api.CommitmentDetailSerializer(commitment, context=self._context([commitment])).data
@@ -180,8 +160,15 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             Response(data, status=status_code), commitment_etag(commitment), commitment.updated_at
         )
 
-    def _stale(self, pk: int) -> Response:
-        current = self.get_queryset().get(pk=pk)
+    def handle_exception(self, exc: Exception) -> Response:
+        # The one place a stale If-Match becomes 412: found early by the view or under the row lock
+        # by the service (services.check_version), the answer carries the current representation.
+        if isinstance(exc, StaleVersion | ConcurrentEditError):
+            return self._stale()
+        return super().handle_exception(exc)
+
+    def _stale(self) -> Response:
+        current = self.get_object()
         body = {
             "detail": StaleVersion.default_detail,
             "current": api.CommitmentDetailSerializer(current, context=self._context([current])).data,
@@ -192,7 +179,7 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         queryset = self.filter_queryset(self.get_queryset())
         if wants_csv(request):
             rows = (exports.commitment_row(item) for item in queryset.iterator(chunk_size=1000))
-            return csv_response(exports.COMMITMENT_COLUMNS, rows, "commitments.csv")
+            return exports.csv_response(exports.COMMITMENT_COLUMNS, rows, "commitments.csv")
         page = list(self.paginate_queryset(queryset) or [])
         data = api.CommitmentSerializer(page, many=True, context=self._context(page)).data
         return self.get_paginated_response(data)
@@ -204,22 +191,17 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         commitment = self.get_object()
-        try:
-            version = expected_version(request, commitment)
-        except StaleVersion:
-            return self._stale(commitment.pk)
+        version = expected_version(request, commitment)
+        services.check_version(commitment, version)  # stale: 412 before the body is even read
         changes = api.CommitmentUpdateSerializer(data=request.data, partial=True)
         changes.is_valid(raise_exception=True)
-        try:
-            services.update_commitment(
-                commitment=commitment,
-                actor=acting_user(request),
-                expected_version=version,
-                **changes.validated_data,
-            )
-        except ConcurrentEditError:
-            return self._stale(commitment.pk)
-        return self._detail(self.get_queryset().get(pk=commitment.pk))
+        services.update_commitment(
+            commitment=commitment,
+            actor=acting_user(request),
+            expected_version=version,
+            **changes.validated_data,
+        )
+        return self._detail(self.get_object())
 
     @extend_schema(
         methods=["GET"],
@@ -237,34 +219,28 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def reviews(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         commitment = self.get_object()
         if request.method == "GET":
-            history = (
-                Review.objects.filter(commitment=commitment)
-                .select_related("commitment", "reviewer")
-                .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.only("pk")))
-                .order_by("reviewed_at", "pk")
-            )
+            history = Review.objects.for_list().filter(commitment=commitment).order_by("reviewed_at", "pk")
             page = self.paginate_queryset(history)
             return self.get_paginated_response(api.ReviewSerializer(page, many=True).data)
-        try:
-            version = expected_version(request, commitment)
-        except StaleVersion:
-            return self._stale(commitment.pk)
+        version = expected_version(request, commitment)
+        services.check_version(commitment, version)  # stale: 412 before the body is even read
         proposal = api.ReviewCreateSerializer(data=request.data)
         proposal.is_valid(raise_exception=True)
-        try:
-            review = services.record_review(
-                commitment=commitment,
-                reviewer=acting_user(request),
+        outcome = services.save_commitment_edit(
+            commitment=commitment,
+            actor=acting_user(request),
+            expected_version=version,
+            review=services.ReviewProposal(
                 status=proposal.validated_data["status"],
                 rationale=proposal.validated_data["rationale"],
-                evidence=proposal.validated_data["evidence"],
-                expected_version=version,
-            )
-        except ConcurrentEditError:
-            return self._stale(commitment.pk)
-        review = Review.objects.select_related("commitment", "reviewer").get(pk=review.pk)
+                cited=proposal.validated_data["evidence"],
+            ),
+        )
+        assert outcome.review is not None  # a proposal always records a review (or raises)
+        review = Review.objects.for_list().get(pk=outcome.review.pk)
         response = Response(api.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
-        return with_validators(response, commitment_etag(commitment), commitment.updated_at)
+        written = outcome.commitment
+        return with_validators(response, commitment_etag(written), written.updated_at)
 
 
 @extend_schema_view(
@@ -276,7 +252,12 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="Add evidence to a commitment", responses={201: api.EvidenceSerializer, **WRITE_ERRORS}
     ),
     partial_update=extend_schema(
-        summary="Correct evidence", responses={200: api.EvidenceSerializer, **WRITE_ERRORS}
+        summary="Correct evidence that no review cites yet",
+        responses={200: api.EvidenceSerializer, 409: CITED_EVIDENCE, **WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        summary="Delete evidence that no review cites",
+        responses={204: None, 409: CITED_EVIDENCE, **WRITE_ERRORS},
     ),
 )
 class EvidenceViewSet(
@@ -284,19 +265,23 @@ class EvidenceViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Evidence a review cites is part of the record: changing or deleting it answers 409."""
+
     serializer_class = api.EvidenceSerializer
     filterset_class = EvidenceFilterSet
     lookup_value_regex = "[^/]+"  # a malformed id is the API's JSON 404, not the site's HTML one
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     write_permissions = {
         "create": ("commitments.add_evidence",),
         "partial_update": ("commitments.change_evidence",),
+        "destroy": ("commitments.delete_evidence",),
     }
 
     def get_queryset(self) -> QuerySet[Evidence]:
-        return Evidence.objects.select_related("commitment", "added_by").order_by("-created_at", "-pk")
+        return Evidence.objects.for_list().order_by("-created_at", "-pk")
 
     def perform_create(self, serializer: Any) -> None:
         evidence = Evidence(**serializer.validated_data)
@@ -307,6 +292,9 @@ class EvidenceViewSet(
         for name, value in serializer.validated_data.items():
             setattr(evidence, name, value)
         serializer.instance = services.save_evidence(evidence=evidence, actor=acting_user(self.request))
+
+    def perform_destroy(self, instance: Evidence) -> None:
+        services.delete_evidence(evidence=instance, actor=acting_user(self.request))
 
 
 @extend_schema_view(
@@ -324,15 +312,9 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = api.DocumentSerializer
 
     def get_queryset(self) -> QuerySet[Document]:
-        queryset = (
-            Document.objects.defer("full_text")
-            .annotate(commitment_count=Count("commitments"))
-            .order_by("-published_on", "title", "pk")
-        )
+        queryset = Document.objects.for_list().order_by("-published_on", "title", "pk")
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related(
-                Prefetch("sections", queryset=Section.objects.order_by("position"))
-            )
+            queryset = queryset.prefetch_related("sections")  # in their document order (Meta.ordering)
         return queryset
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
@@ -341,12 +323,8 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
         if self.action == "retrieve" and "slug" in self.kwargs:
-            context["section_counts"] = dict(
-                Commitment.objects.filter(document__slug=self.kwargs["slug"], section__isnull=False)
-                .values_list("section_id")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
+            in_document = Commitment.objects.filter(document__slug=self.kwargs["slug"])
+            context["section_counts"] = in_document.count_by_section()
         return context
 
 
@@ -377,23 +355,7 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
     http_method_names = ["get", "head", "options", "put", "patch", "delete"]
 
     def get_queryset(self) -> QuerySet[Review]:
-        return (
-            Review.objects.select_related("commitment", "reviewer")
-            .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.only("pk")))
-            .order_by("-reviewed_at", "-pk")
-        )
-
-
-def report_state(queryset: QuerySet[Commitment]) -> tuple[str, datetime.datetime | None]:
-    """A cheap fingerprint of everything a report reads: every review and curation bumps a version
-    (so the sum only grows), imports change the count or the document's timestamp."""
-    state = queryset.order_by().aggregate(
-        n=Count("pk"), versions=Sum("version"), updated=Max("updated_at"), text=Max("document__updated_at")
-    )
-    stamps = [stamp for stamp in (state["updated"], state["text"]) if stamp is not None]
-    last_modified = max(stamps) if stamps else None
-    stamp = last_modified.isoformat() if last_modified else "-"
-    return f"{state['n']}:{state['versions']}:{stamp}", last_modified
+        return Review.objects.for_list().order_by("-reviewed_at", "-pk")
 
 
 def report_etag(request: Request, state: str) -> str:
@@ -401,30 +363,19 @@ def report_etag(request: Request, state: str) -> str:
     return f'"report-{digest[:32]}"'
 
 
-def report_commitments(params: dict[str, Any]) -> QuerySet[Commitment]:
-    queryset = Commitment.objects.all()
-    if params.get("document"):
-        if not Document.objects.filter(slug=params["document"]).exists():
-            raise Http404(f"No document {params['document']!r}.")
-        queryset = queryset.filter(document__slug=params["document"])
-    if params.get("sector"):
-        queryset = queryset.in_sectors([params["sector"]])
-    return queryset
-
-
 class ReportView(APIView):
-    """Shared by the reports: validate the query, select the commitments, fingerprint them."""
+    # Shared by the reports: validate the query, select the commitments, fingerprint them.
 
     query_serializer: type[serializers.Serializer[Any]]
 
     def begin(
         self, request: Request
-    ) -> tuple[dict[str, Any], QuerySet[Commitment], str, datetime.datetime | None]:
+    ) -> tuple[dict[str, Any], CommitmentQuerySet, str, datetime.datetime | None]:
         query = self.query_serializer(data=non_blank(request.query_params))
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
-        commitments = report_commitments(params)
-        state, last_modified = report_state(commitments)
+        commitments = reports.select_commitments(document=params.get("document"), sector=params.get("sector"))
+        state, last_modified = reports.fingerprint(commitments)
         return params, commitments, report_etag(request, state), last_modified
 
 
@@ -449,7 +400,7 @@ class ProgressReportView(ReportView):
         report = reports.progress(commitments, group_by=params["group_by"], as_of=params.get("as_of"))
         if wants_csv(request):
             rows = reports.progress_csv_rows(report)
-            response: Any = csv_response(
+            response: Any = exports.csv_response(
                 reports.PROGRESS_CSV_COLUMNS, rows, f"progress-by-{report.group_by}.csv"
             )
         else:

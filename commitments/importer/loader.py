@@ -26,6 +26,7 @@ from django.utils.text import slugify
 
 from commitments.importer import parser
 from commitments.models import Commitment, CommitmentSector, Document, Section, Sector
+from commitments.services import stamp_new_version
 
 REVISION_SIMILARITY = 0.85
 FRONT_MATTER_KEY = "0"
@@ -275,6 +276,8 @@ def _import(
         )
         return report
 
+    # Commitments whose representation this import changes get a new version (and so a new ETag).
+    reshown: set[int] = set()
     if document is None:
         document = Document.objects.create(
             slug=meta.slug,
@@ -283,13 +286,25 @@ def _import(
             content_hash=content_hash,
             **fields,
         )
-    elif report.text_changed or report.metadata_changed:
-        for name, value in {**fields, "full_text": text, "content_hash": content_hash}.items():
-            setattr(document, name, value)
-        document.save()
+    else:
+        if document.title != fields["title"]:  # every commitment shows its document's title
+            reshown |= {c.pk for c in stored}
+        if report.text_changed or report.metadata_changed:
+            for name, value in {**fields, "full_text": text, "content_hash": content_hash}.items():
+                setattr(document, name, value)
+            document.save()
 
+    paths_before = Section.objects.filter(document=document).paths()
     sections = _save_sections(document, extracted.sections, keys, stored_sections)
-    _save_commitments(document, planned, sections)
+    renamed = {
+        pk
+        for pk, path in Section.objects.filter(document=document).paths().items()
+        if pk in paths_before and paths_before[pk] != path
+    }
+    reshown |= {c.pk for c in stored if c.section_id in renamed}
+    reshown |= _save_commitments(document, planned, sections)
+    if reshown:
+        stamp_new_version(Commitment.objects.filter(pk__in=reshown), actor=None)
     report.sectors_assigned = _apply_sectors(document, assignments, report.added)
     return report
 
@@ -345,7 +360,8 @@ def _save_sections(
     return by_key
 
 
-def _save_commitments(document: Document, planned: list[_Planned], sections: dict[str, Section]) -> None:
+def _save_commitments(document: Document, planned: list[_Planned], sections: dict[str, Section]) -> set[int]:
+    """Create the added commitments and rewrite the moved and revised ones; return the latter's ids."""
     new: list[Commitment] = []
     changed: list[Commitment] = []
     for item in planned:
@@ -375,6 +391,7 @@ def _save_commitments(document: Document, planned: list[_Planned], sections: dic
             ["section", "text", "lead_in", "start_offset", "end_offset", "extraction_rule"],
             batch_size=500,
         )
+    return {commitment.pk for commitment in changed}
 
 
 def _sector_ids(assignments: Mapping[str, SectorAssignment]) -> dict[str, int]:

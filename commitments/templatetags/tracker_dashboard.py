@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.db.models import Count
 
+from commitments import reports
 from commitments.choices import Status
 from commitments.models import Commitment
 
@@ -19,10 +19,10 @@ STALE_PREVIEW = 10
 def tracker_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     user = context["request"].user
     mine = Commitment.objects.owned_by(user).stale().for_list().order_by("last_reviewed_at", "created_at")
-    counts = dict(Commitment.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    overall = reports.summary(Commitment.objects.all())
     return {
         "my_stale": list(mine[:STALE_PREVIEW]),
         "my_stale_total": mine.count(),
-        "status_counts": [(status, counts.get(status.value, 0)) for status in Status],
-        "total": sum(counts.values()),
+        "status_counts": [(status, overall["counts"][status.value]) for status in Status],
+        "total": overall["total"],
     }

@@ -1,0 +1,202 @@
+"""The catalogue around commitments: documents, sections, sectors, evidence and the review ledger.
+
+Documents, sections and sectors lend their names to commitments, so their saves go through the
+services that move those commitments' versions (and ETags) on when a shown name changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from commitments import services
+from commitments.admin.commitment import FROZEN_NOTE
+from commitments.display import acting_user, local_time_html, safe_link, status_change_html, truncate
+from commitments.models import Document, Evidence, Review, Section, Sector
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def reference_with_text(reference: str, text: str) -> SafeString:
+    """A commitment named by its reference, its text on hover (a list column stays narrow)."""
+    return format_html('<span title="{}">{}</span>', text, reference)
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "slug",
+        "publisher",
+        "published_on",
+        "period_start",
+        "period_end",
+        "commitment_count",
+    )
+    search_fields = ("title", "slug", "publisher")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("content_hash", "created_at", "updated_at")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "reference_prefix",
+                    "publisher",
+                    "published_on",
+                    "source_url",
+                    "language",
+                )
+            },
+        ),
+        ("Plan period", {"fields": ("period_start", "period_end")}),
+        (
+            "Provenance",
+            {"classes": ("collapse",), "fields": ("full_text", "content_hash", "created_at", "updated_at")},
+        ),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        return Document.objects.for_list()
+
+    @admin.display(description="commitments", ordering="commitment_count")
+    def commitment_count(self, document: Document) -> int:
+        return getattr(document, "commitment_count", 0)
+
+    def save_model(self, request: HttpRequest, obj: Document, form: Any, change: bool) -> None:
+        services.save_document(document=obj, actor=acting_user(request))
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("heading", "document", "key", "level")
+    list_filter = (("document", admin.RelatedOnlyFieldListFilter), "level")
+    list_select_related = ("document",)
+    search_fields = ("heading", "key")
+    raw_id_fields = ("parent",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
+        return super().get_queryset(request).defer("document__full_text")
+
+    def save_model(self, request: HttpRequest, obj: Section, form: Any, change: bool) -> None:
+        services.save_section(section=obj, actor=acting_user(request))
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "parent", "position")
+    list_select_related = ("parent",)
+    list_editable = ("position",)
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name", "slug")
+
+    def save_model(self, request: HttpRequest, obj: Sector, form: Any, change: bool) -> None:
+        services.save_sector(sector=obj, actor=acting_user(request))
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    """The history across all commitments; reviews are recorded from a commitment's page."""
+
+    list_display = ("reviewed", "commitment_reference", "reviewer", "status_change", "rationale_preview")
+    list_filter = ("status_after", ("reviewer", admin.RelatedOnlyFieldListFilter), "reviewed_at")
+    search_fields = ("commitment__reference", "rationale")
+    date_hierarchy = "reviewed_at"
+    show_full_result_count = False
+
+    class Media:
+        css = {"all": ("commitments/admin.css",)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
+        return Review.objects.for_list()
+
+    @admin.display(description="reviewed", ordering="reviewed_at")
+    def reviewed(self, review: Review) -> SafeString | str:
+        return local_time_html(review.reviewed_at)
+
+    @admin.display(description="commitment", ordering="commitment__reference")
+    def commitment_reference(self, review: Review) -> SafeString:
+        return reference_with_text(review.commitment.reference, review.commitment.text)
+
+    @admin.display(description="status")
+    def status_change(self, review: Review) -> SafeString:
+        return status_change_html(review.status_before, review.status_after)
+
+    @admin.display(description="rationale")
+    def rationale_preview(self, review: Review) -> SafeString:
+        return format_html(
+            '<span class="rationale" title="{}">{}</span>', review.rationale, truncate(review.rationale, 160)
+        )
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    """Evidence across commitments. A row a review cites is part of the record: read-only, kept."""
+
+    list_display = ("title", "link", "commitment_reference", "kind", "signal", "published_on", "cited")
+    list_filter = ("kind", "signal")
+    search_fields = ("title", "url", "commitment__reference")
+    raw_id_fields = ("commitment",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
+        return Evidence.objects.for_list().with_citation_flag()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Evidence | None = None) -> Any:
+        if obj is None:
+            return ("added_by", "created_at")
+        # Evidence never moves to another commitment; once cited, nothing of it changes.
+        frozen = services.EVIDENCE_RECORD_FIELDS if getattr(obj, "is_cited", False) else ()
+        return ("record_note", "commitment", *frozen, "added_by", "created_at")
+
+    def get_fields(self, request: HttpRequest, obj: Evidence | None = None) -> Any:
+        fields = ("commitment", *services.EVIDENCE_RECORD_FIELDS, "added_by", "created_at")
+        return fields if obj is None else ("record_note", *fields)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Evidence | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not getattr(obj, "is_cited", False)
+
+    @admin.display(description="URL")
+    def link(self, evidence: Evidence) -> SafeString:
+        return safe_link(evidence.url, evidence.url)
+
+    @admin.display(description="commitment", ordering="commitment__reference")
+    def commitment_reference(self, evidence: Evidence) -> str:
+        return evidence.commitment.reference
+
+    @admin.display(description="cited", boolean=True)
+    def cited(self, evidence: Evidence) -> bool:
+        return bool(getattr(evidence, "is_cited", False))
+
+    @admin.display(description="record")
+    def record_note(self, evidence: Evidence) -> str:
+        return (
+            FROZEN_NOTE
+            if getattr(evidence, "is_cited", False)
+            else "Not cited yet: can be corrected or deleted."
+        )
+
+    def save_model(self, request: HttpRequest, obj: Evidence, form: Any, change: bool) -> None:
+        services.save_evidence(evidence=obj, actor=acting_user(request))
+
+    def delete_model(self, request: HttpRequest, obj: Evidence) -> None:
+        services.delete_evidence(evidence=obj, actor=acting_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Evidence]) -> None:
+        for evidence in queryset:
+            services.delete_evidence(evidence=evidence, actor=acting_user(request))

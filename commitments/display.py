@@ -1,0 +1,79 @@
+"""Presentation helpers shared by the admin, the API, the pages and the e-mails: one label, one badge,
+one way to shorten a text, so a status reads the same wherever it appears."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from commitments.choices import STATUS_BADGE_COLOURS, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+# A commitment's text in one line of a list, a digest or a page title.
+SHORT_TEXT_LENGTH: Final = 90
+# The latest rationale as a list item shows it (cut in SQL, so a long one is never read whole).
+RATIONALE_PREVIEW_LENGTH: Final = 280
+
+_SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
+_NEUTRAL_BADGE = ("#e5e7eb", "#1f2937")
+
+
+def truncate(text: str, length: int = SHORT_TEXT_LENGTH) -> str:
+    """`text` cut to at most `length` characters, ending in "…" when it was cut."""
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def status_label(status: str) -> str:
+    """The human label of a status code; an unknown code (bad data) is shown as it is."""
+    return str(Status(status).label) if status in Status.values else status
+
+
+def status_badge_html(status: str) -> SafeString:
+    """A coloured badge that always carries its label (colour is never the only signal)."""
+    background, foreground = STATUS_BADGE_COLOURS.get(status, _NEUTRAL_BADGE)
+    return format_html(
+        '<span class="status-badge" style="background:{};color:{};padding:1px 8px;border-radius:9px;'
+        'white-space:nowrap;font-weight:600">{}</span>',
+        background,
+        foreground,
+        status_label(status),
+    )
+
+
+def status_change_html(before: str, after: str) -> SafeString:
+    """ "before → after" badges, or the one status a review confirmed."""
+    if before == after:
+        return format_html("{} <small>(confirmed)</small>", status_badge_html(after))
+    return format_html("{} → {}", status_badge_html(before), status_badge_html(after))
+
+
+def local_time_html(
+    moment: datetime | None, *, date_only: bool = False, empty: str = "never"
+) -> SafeString | str:
+    """A compact local time ("2026-12-02 09:50", or the day only), the full time on hover."""
+    if moment is None:
+        return empty
+    local = timezone.localtime(moment)
+    shown = f"{local:%Y-%m-%d}" if date_only else f"{local:%Y-%m-%d %H:%M}"
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', local.isoformat(), f"{local:%Y-%m-%d %H:%M %Z}", shown
+    )
+
+
+def safe_link(url: str, text: str) -> SafeString:
+    """Link only http(s) URLs: data can reach the table without validation (bulk, raw SQL)."""
+    if _SAFE_URL.match(url or ""):
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, text)
+    return format_html("{} <em>(unsafe link withheld)</em>", text)
+
+
+def acting_user(request: Any) -> User:
+    """The signed-in user behind a request (admin views and API writes admit no one else)."""
+    return cast("User", request.user)
