@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint typecheck pytest migrate clean
+.PHONY: run test test-fast lint typecheck pytest migrate clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=...)")'
@@ -30,6 +30,10 @@ run: migrate
 
 ## test: linters, type checks, migrations in sync, and the test suite
 test: lint typecheck pytest
+
+## test-fast: the same without the slow tests (live servers, real workers, fuzzing, browsers)
+test-fast: PYTEST_ARGS += -m "not slow"
+test-fast: lint typecheck pytest
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -83,6 +83,17 @@ def install_default_sectors(sector_model: Any) -> int:
     return created
 
 
+def refresh_group_permissions(apps: Any) -> int:
+    """For a data migration: create the permissions of models added since, then install_groups()."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    return install_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
 def install_groups(group_model: Any, permission_model: Any) -> int:
     """Make sure both groups exist and hold at least their default permissions."""
     added = 0

@@ -21,6 +21,11 @@ SHORT_TEXT_LENGTH: Final = 90
 # The latest rationale as a list item shows it (cut in SQL, so a long one is never read whole).
 RATIONALE_PREVIEW_LENGTH: Final = 280
 
+# Shown beside evidence a review cites (services refuse to change it; the database too).
+FROZEN_NOTE: Final = (
+    "Cited by a review: part of the record. To correct it, add new evidence and cite it in a new review."
+)
+
 _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 _NEUTRAL_BADGE = ("#e5e7eb", "#1f2937")
 

@@ -24,6 +24,7 @@ from commitments.querysets import (
     CommitmentManager,
     DocumentManager,
     EvidenceManager,
+    ReminderManager,
     ReviewCitationManager,
     ReviewManager,
     SectionManager,
@@ -172,6 +173,18 @@ class Sector(models.Model):
         return self.name
 
 
+def _written_by() -> models.ForeignKey[Any, Any]:
+    """Who last wrote something (kept, not shown in forms; emptied if the account is deleted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+
 class Commitment(RestatedRulesModel):
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="commitments")
     section = models.ForeignKey(
@@ -209,16 +222,10 @@ class Commitment(RestatedRulesModel):
         "status", max_length=20, choices=Status.choices, default=Status.UNASSESSED, editable=False
     )
     last_reviewed_at = models.DateTimeField("last reviewed", null=True, blank=True, editable=False)
-    # Optimistic concurrency: every write bumps it; a write based on an older value is refused.
+    # Optimistic concurrency: every write bumps it (services.stamp_new_version(), which also writes
+    # updated_by and updated_at); a write based on an older value is refused.
     version = models.PositiveIntegerField("version", default=1, editable=False)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    updated_by = _written_by()
     created_at = models.DateTimeField("created", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("updated", default=timezone.now, editable=False)
     # Reminders: written only by services.snooze_commitment() / unsnooze_commitment().
@@ -232,14 +239,7 @@ class Commitment(RestatedRulesModel):
     snooze_reason = models.TextField(
         "snooze reason", blank=True, editable=False, help_text="e.g. Waiting for the mid-term review."
     )
-    snoozed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    snoozed_by = _written_by()
 
     objects = CommitmentManager()
     restated_fields = ("status", "priority")
@@ -457,6 +457,8 @@ class Reminder(models.Model):
     cc = models.TextField(
         "copied to", blank=True, help_text="Comma-separated addresses, e.g. lee@example.org."
     )
+
+    objects = ReminderManager()
 
     class Meta:
         ordering = ["-day", "recipient"]

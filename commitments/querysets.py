@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         Commitment,
         Document,
         Evidence,
+        Reminder,
         Review,
         ReviewCitation,
         Section,
@@ -105,6 +106,21 @@ class AppendOnlyQuerySet(models.QuerySet[_Row]):
 # --- The catalogue ------------------------------------------------------------------------
 
 
+def _with_descendants(tree: Iterable[tuple[int, int | None]], roots: Iterable[int]) -> set[int]:
+    """The `roots` and every node below them, given (node, parent) pairs; any depth, no recursion."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in tree:
+        children.setdefault(parent_id, []).append(pk)
+    found: set[int] = set()
+    frontier = list(roots)
+    while frontier:
+        pk = frontier.pop()
+        if pk not in found:
+            found.add(pk)
+            frontier.extend(children.get(pk, []))
+    return found
+
+
 class DocumentQuerySet(models.QuerySet["Document"]):
     def for_list(self) -> DocumentQuerySet:
         """Documents with their commitment count; the full text stays in the database."""
@@ -114,17 +130,7 @@ class DocumentQuerySet(models.QuerySet["Document"]):
 class SectionQuerySet(models.QuerySet["Section"]):
     def subtree_ids(self, root: int) -> set[int]:
         """`root` and every section below it, among this queryset (one query, any depth)."""
-        children: dict[int | None, list[int]] = {}
-        for pk, parent_id in self.values_list("pk", "parent_id"):
-            children.setdefault(parent_id, []).append(pk)
-        found: set[int] = set()
-        frontier = [root]
-        while frontier:
-            pk = frontier.pop()
-            if pk not in found:
-                found.add(pk)
-                frontier.extend(children.get(pk, []))
-        return found
+        return _with_descendants(self.values_list("pk", "parent_id"), [root])
 
     def paths(self) -> dict[int, list[str]]:
         """Heading path (top level first) of every section in this queryset, in one query."""
@@ -148,17 +154,12 @@ class SectorQuerySet(models.QuerySet["Sector"]):
         """Ids of the sectors named by slug and of everything below them (one query, any depth)."""
         wanted = set(slugs)
         rows = list(self.model.objects.values_list("pk", "slug", "parent_id"))
-        children: dict[int | None, list[int]] = {}
-        for pk, _slug, parent_id in rows:
-            children.setdefault(parent_id, []).append(pk)
-        found: set[int] = set()
-        frontier = [pk for pk, slug, _parent in rows if slug in wanted]
-        while frontier:
-            pk = frontier.pop()
-            if pk not in found:
-                found.add(pk)
-                frontier.extend(children.get(pk, []))
-        return found
+        roots = [pk for pk, slug, _parent in rows if slug in wanted]
+        return _with_descendants(((pk, parent) for pk, _slug, parent in rows), roots)
+
+    def for_list(self) -> SectorQuerySet:
+        # Each sector names its parent and lists its children: fetched for the whole list at once.
+        return self.select_related("parent").prefetch_related("children").order_by("position", "name")
 
     def as_tree(self) -> list[tuple[Sector, int]]:
         """Every sector with its depth, parents before their children, in display order (one query)."""
@@ -373,6 +374,14 @@ class ReviewQuerySet(AppendOnlyQuerySet["Review"]):
         )
 
 
+class ReminderQuerySet(models.QuerySet["Reminder"]):
+    def sent_on(self, day: date) -> ReminderQuerySet:
+        """The digests delivered for `day` (one per recipient at most)."""
+        from commitments.choices import ReminderState
+
+        return self.filter(day=day, state=ReminderState.SENT)
+
+
 class ReviewCitationQuerySet(AppendOnlyQuerySet["ReviewCitation"]):
     """Which evidence a review cited is part of the review: append-only too."""
 
@@ -385,3 +394,4 @@ CommitmentManager = models.Manager.from_queryset(CommitmentQuerySet)
 EvidenceManager = models.Manager.from_queryset(EvidenceQuerySet)
 ReviewManager = models.Manager.from_queryset(ReviewQuerySet)
 ReviewCitationManager = models.Manager.from_queryset(ReviewCitationQuerySet)
+ReminderManager = models.Manager.from_queryset(ReminderQuerySet)

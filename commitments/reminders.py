@@ -476,6 +476,8 @@ class Delivery:
 
 @dataclass
 class RunSummary:
+    """What one run did for each recipient, and what it could not do (for the log and the command)."""
+
     day: date
     dry_run: bool
     deliveries: list[Delivery]
@@ -539,9 +541,7 @@ def send_digests(*, day: date | None = None, dry_run: bool = False) -> RunSummar
     """
     day, at = acting_moment(day)
     plan = plan_digests(day=day, at=at)
-    done = set(
-        Reminder.objects.filter(day=day, state=ReminderState.SENT).values_list("recipient_id", flat=True)
-    )
+    done = set(Reminder.objects.sent_on(day).values_list("recipient_id", flat=True))
     summary = RunSummary(day=day, dry_run=dry_run, deliveries=[], orphaned=plan.orphaned)
     connection = None if dry_run else get_connection()
     failures_in_a_row = 0

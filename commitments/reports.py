@@ -21,7 +21,6 @@ from commitments.models import Commitment, Document, Review
 from commitments.querysets import CommitmentQuerySet, stale_condition
 
 COMPLETION_WEIGHTS: dict[str, float] = {Status.ACHIEVED: 1.0, Status.PARTIALLY_ACHIEVED: 0.5}
-GROUPINGS = ("sector", "section", "status", "owner", "document")
 MAX_TIMELINE_POINTS = 400
 
 
@@ -40,6 +39,11 @@ def select_commitments(*, document: str | None = None, sector: str | None = None
     if sector:
         queryset = queryset.in_sectors([sector])
     return queryset
+
+
+def period_start(document: str) -> datetime.date | None:
+    """When the plan of document `document` (a slug) begins: where its timeline starts."""
+    return Document.objects.filter(slug=document).values_list("period_start", flat=True).first()
 
 
 def fingerprint(queryset: CommitmentQuerySet) -> tuple[str, datetime.datetime | None]:
@@ -70,35 +74,28 @@ def with_status_as_of(queryset: CommitmentQuerySet, as_of: datetime.date | None)
     )
 
 
+# grouping → the fields its key and label come from
+_GROUPS: dict[str, tuple[str, str]] = {
+    "sector": ("primary_sector_slug", "primary_sector_name"),  # by primary sector: each counts once
+    "section": ("section__key", "section__heading"),
+    "status": ("report_status", "report_status"),
+    "owner": ("owner__username", "owner__username"),
+    "document": ("document__slug", "document__title"),
+}
+GROUPINGS = tuple(_GROUPS)
+
+
 def _group_fields(queryset: CommitmentQuerySet, group_by: str) -> tuple[CommitmentQuerySet, tuple[str, ...]]:
-    """Annotate group_key/group_label for one grouping."""
-    if group_by == "sector":  # by primary sector: each commitment counts once
-        return queryset.with_primary_sector().annotate(
-            group_key=F("primary_sector_slug"), group_label=F("primary_sector_name")
-        ), ("group_key", "group_label")
+    """Annotate group_key/group_label for one grouping; return the fields to group on."""
+    if group_by not in _GROUPS:
+        raise ValueError(f"unknown grouping {group_by!r}")
+    if group_by == "sector":
+        queryset = queryset.with_primary_sector()
+    key, label = _GROUPS[group_by]
+    fields: tuple[str, ...] = ("group_key", "group_label")
     if group_by == "section":
-        # Three fields: sections repeat keys across documents.
-        return queryset.annotate(group_key=F("section__key"), group_label=F("section__heading")), (
-            "document__slug",
-            "group_key",
-            "group_label",
-        )
-    if group_by == "status":
-        return queryset.annotate(group_key=F("report_status"), group_label=F("report_status")), (
-            "group_key",
-            "group_label",
-        )
-    if group_by == "owner":
-        return queryset.annotate(group_key=F("owner__username"), group_label=F("owner__username")), (
-            "group_key",
-            "group_label",
-        )
-    if group_by == "document":
-        return queryset.annotate(group_key=F("document__slug"), group_label=F("document__title")), (
-            "group_key",
-            "group_label",
-        )
-    raise ValueError(f"unknown grouping {group_by!r}")
+        fields = ("document__slug", *fields)  # sections repeat keys across documents
+    return queryset.annotate(group_key=F(key), group_label=F(label)), fields
 
 
 def _aggregates(stale_at: datetime.datetime) -> dict[str, Any]:

@@ -103,6 +103,7 @@ parameters = {{ "path.slug" = "csp2021" }}
 """
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     live_server: Any, settings: Any, tmp_path: Path

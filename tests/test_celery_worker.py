@@ -30,6 +30,7 @@ from commitments.tasks import send_reminders
 from tests.reminder_helpers import DAY, addresses, make_stale, read_mail_folder
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.redis,
     pytest.mark.postgres,
     # The workers must see the data: commit it.

@@ -82,6 +82,9 @@ class World:
         )
         assert response.status_code == 302
 
+    def patch_commitment(self, body: dict[str, Any]) -> None:
+        self.api_write("patch", f"/api/v1/commitments/{self.commitment.reference}/", body, if_match=True)
+
     def api_write(self, method: str, url: str, body: Any = None, *, if_match: bool = False) -> None:
         headers = {"HTTP_IF_MATCH": self.etag()} if if_match else {}
         response = getattr(self.api, method)(url, body, format="json", **headers)
@@ -183,15 +186,8 @@ WRITES: dict[str, Callable[[World], None]] = {
         {"status": "stalled", "rationale": "Budget frozen."},
         if_match=True,
     ),
-    "api: curation": lambda w: w.api_write(
-        "patch", f"/api/v1/commitments/{w.commitment.reference}/", {"priority": "low"}, if_match=True
-    ),
-    "api: sectors": lambda w: w.api_write(
-        "patch",
-        f"/api/v1/commitments/{w.commitment.reference}/",
-        {"secondary_sectors": ["governance"]},
-        if_match=True,
-    ),
+    "api: curation": lambda w: w.patch_commitment({"priority": "low"}),
+    "api: sectors": lambda w: w.patch_commitment({"secondary_sectors": ["governance"]}),
     "api: evidence added": lambda w: w.api_write(
         "post",
         "/api/v1/evidence/",
@@ -252,11 +248,8 @@ def test_every_write_path_moves_the_etag(world: World, write: str) -> None:
 
 NO_OPS: dict[str, Callable[[World], None]] = {
     "admin form saved unchanged": lambda w: w.post_form(lambda form: None),
-    "api patch with the current values": lambda w: w.api_write(
-        "patch",
-        f"/api/v1/commitments/{w.commitment.reference}/",
-        {"priority": "normal", "primary_sector": "space-applications"},
-        if_match=True,
+    "api patch with the current values": lambda w: w.patch_commitment(
+        {"priority": "normal", "primary_sector": "space-applications"}
     ),
     "api evidence patch with the current values": lambda w: w.api_write(
         "patch", f"/api/v1/evidence/{w.evidence.pk}/", {"title": w.evidence.title}

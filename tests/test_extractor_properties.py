@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commitments.importer.parser import ExtractedDocument, extract
+from commitments.importer.text import is_space
 from tests.test_extractor_scoring import DATA
 
 ANY_CHARACTER = st.characters(codec=None, categories=None)
@@ -63,11 +65,21 @@ document_like = st.lists(
 )
 
 
+_BREAK = re.compile(r"\r\n|[\n\r\f\v\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if not (is_space(ch) or ch == "-"))
+
+
 def check_invariants(text: str, doc: ExtractedDocument) -> None:
     for commitment in doc.commitments:
         assert 0 <= commitment.start < commitment.end <= len(text)
-        first_word = commitment.text.split()[0]
-        assert text[commitment.start :].startswith(first_word)
+        # The commitment's text begins with the first source line of its span. Only that line: joining
+        # lines drops soft hyphens ("develop-" + "ment") and page furniture between them.
+        first_line = _BREAK.split(text[commitment.start : commitment.end], maxsplit=1)[0]
+        assert text[commitment.start] == commitment.text[0]
+        assert _letters(commitment.text).startswith(_letters(first_line))
         assert commitment.text == commitment.text.strip()
         assert commitment.rule
     for section in doc.sections:

@@ -15,20 +15,14 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from commitments import services
-from commitments.admin.commitment import FROZEN_NOTE
-from commitments.display import acting_user, local_time_html, safe_link, status_change_html, truncate
+from commitments.admin.base import ReadOnly, ReviewColumns
+from commitments.display import (
+    FROZEN_NOTE,
+    acting_user,
+    safe_link,
+    truncate,
+)
 from commitments.models import Document, Evidence, Review, Section, Sector
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def reference_with_text(reference: str, text: str) -> SafeString:
@@ -111,7 +105,7 @@ class SectorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyAdmin):
+class ReviewAdmin(ReadOnly, ReviewColumns, admin.ModelAdmin):
     """The history across all commitments; reviews are recorded from a commitment's page."""
 
     list_display = ("reviewed", "commitment_reference", "reviewer", "status_change", "rationale_preview")
@@ -126,17 +120,9 @@ class ReviewAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
         return Review.objects.for_list()
 
-    @admin.display(description="reviewed", ordering="reviewed_at")
-    def reviewed(self, review: Review) -> SafeString | str:
-        return local_time_html(review.reviewed_at)
-
     @admin.display(description="commitment", ordering="commitment__reference")
     def commitment_reference(self, review: Review) -> SafeString:
         return reference_with_text(review.commitment.reference, review.commitment.text)
-
-    @admin.display(description="status")
-    def status_change(self, review: Review) -> SafeString:
-        return status_change_html(review.status_before, review.status_after)
 
     @admin.display(description="rationale")
     def rationale_preview(self, review: Review) -> SafeString:

@@ -17,13 +17,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from commitments import exports, services
+from commitments.admin.base import ReadOnly, ReviewColumns
 from commitments.admin.filters import OwnerFilter, SectorFilter, SnoozedFilter, StaleFilter
 from commitments.display import (
+    FROZEN_NOTE,
     acting_user,
     local_time_html,
     safe_link,
     status_badge_html,
-    status_change_html,
 )
 from commitments.exceptions import CitedEvidenceIsFrozenError, ConcurrentEditError
 from commitments.forms import (
@@ -40,9 +41,6 @@ from commitments.querysets import CommitmentQuerySet, EvidenceQuerySet
 # between): the admin shows the same form again with the refusal on it, kept here for that request.
 SERVICE_REFUSALS = (ConcurrentEditError, CitedEvidenceIsFrozenError, ValidationError)
 _refusals: WeakKeyDictionary[HttpRequest, Exception] = WeakKeyDictionary()
-FROZEN_NOTE = (
-    "Cited by a review: part of the record. To correct it, add new evidence and cite it in a new review."
-)
 
 
 class EvidenceInline(admin.StackedInline):
@@ -61,7 +59,7 @@ class EvidenceInline(admin.StackedInline):
         return FROZEN_NOTE if getattr(evidence, "is_cited", False) else "Not cited yet: can be corrected."
 
 
-class ReviewHistoryInline(admin.TabularInline):
+class ReviewHistoryInline(ReadOnly, ReviewColumns, admin.TabularInline):
     """The append-only history, newest first; nothing here can be added, changed or deleted."""
 
     model = Review
@@ -69,29 +67,12 @@ class ReviewHistoryInline(admin.TabularInline):
     verbose_name_plural = "review history (newest first)"
     extra = 0
     can_delete = False
-    fields = ("reviewed", "reviewer", "change", "rationale", "cited")
+    fields = ("reviewed", "reviewer", "status_change", "rationale", "cited")
     readonly_fields = fields
     ordering = ("-reviewed_at", "-pk")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
         return Review.objects.for_list().order_by(*self.ordering)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description="reviewed")
-    def reviewed(self, review: Review) -> SafeString | str:
-        return local_time_html(review.reviewed_at)
-
-    @admin.display(description="status")
-    def change(self, review: Review) -> SafeString:
-        return status_change_html(review.status_before, review.status_after)
 
     @admin.display(description="evidence cited")
     def cited(self, review: Review) -> SafeString:

@@ -13,14 +13,13 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from commitments import reminders
-from commitments.admin.catalogue import ReadOnlyAdmin
-from commitments.choices import ReminderState
+from commitments.admin.base import ReadOnly
 from commitments.display import acting_user
 from commitments.models import Reminder
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdmin):
+class ReminderAdmin(ReadOnly, admin.ModelAdmin):
     """The digest log, written only by commitments/reminders.py (claim, send, mark).
 
     A row still "claimed" long after its day is a digest whose worker died mid-send: see
@@ -71,9 +70,7 @@ class ReminderAdmin(ReadOnlyAdmin):
             "title": "Preview of my digest",
             "opts": self.model._meta,
             "digest": digest,
-            "sent_today": Reminder.objects.filter(
-                recipient=user, day=timezone.localdate(), state=ReminderState.SENT
-            ).first(),
+            "sent_today": Reminder.objects.sent_on(timezone.localdate()).filter(recipient=user).first(),
         }
         if digest is not None:
             context.update(reminders.digest_context(digest))

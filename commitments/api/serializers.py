@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 from commitments.choices import Priority, Status
 from commitments.display import RATIONALE_PREVIEW_LENGTH, status_label
 from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
+from commitments.reports import GROUPINGS
 
 MAX_ID = 2**63 - 1
 
@@ -265,9 +266,7 @@ class SectorSerializer(serializers.ModelSerializer):
 
 class ProgressQuerySerializer(serializers.Serializer):
     document = serializers.SlugField(required=False, help_text="Document slug; all documents if omitted.")
-    group_by = serializers.ChoiceField(
-        choices=["sector", "section", "status", "owner", "document"], default="sector"
-    )
+    group_by = serializers.ChoiceField(choices=list(GROUPINGS), default="sector")
     as_of = serializers.DateField(
         required=False, help_text="Answer from the review history as of the end of this day (YYYY-MM-DD)."
     )

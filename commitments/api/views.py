@@ -334,9 +334,7 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
 class SectorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = api.SectorSerializer
     pagination_class = None
-    queryset = (
-        Sector.objects.select_related("parent").prefetch_related("children").order_by("position", "name")
-    )
+    queryset = Sector.objects.for_list()
 
 
 @extend_schema_view(
@@ -426,13 +424,7 @@ class TimelineReportView(ReportView):
         params, commitments, etag, last_modified = self.begin(request)
         if not_modified := conditional(request, etag, last_modified):
             return not_modified
-        start = None
-        if params.get("document"):
-            start = (
-                Document.objects.filter(slug=params["document"])
-                .values_list("period_start", flat=True)
-                .first()
-            )
+        start = reports.period_start(params["document"]) if params.get("document") else None
         points = reports.timeline(commitments, interval=params["interval"], start=start)
         data = api.TimelineSerializer({"interval": params["interval"], "points": points}).data
         return with_validators(Response(data), etag, last_modified)

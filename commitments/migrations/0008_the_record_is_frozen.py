@@ -1,7 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from commitments.defaults import install_groups
+from commitments.defaults import refresh_group_permissions
 
 # The record cannot be rewritten by SQL either (services.py and the models refuse the ORM paths):
 # - evidence a review cites keeps what the review saw (the columns of services.EVIDENCE_RECORD_FIELDS,
@@ -81,11 +80,7 @@ def drop_triggers(apps, schema_editor):
 
 def refresh_groups(apps, schema_editor):
     # Analysts now create their own API tokens (defaults.GROUP_PERMISSIONS).
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    install_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    refresh_group_permissions(apps)
 
 
 class Migration(migrations.Migration):
