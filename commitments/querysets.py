@@ -347,8 +347,12 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
 
 class EvidenceQuerySet(models.QuerySet["Evidence"]):
     def for_list(self) -> EvidenceQuerySet:
-        # Each row names its commitment and who added it: join them.
-        return self.select_related("commitment", "added_by").defer("commitment__text", "commitment__lead_in")
+        """Evidence as lists show it: its commitment, who added it, whether a review cites it."""
+        # Each row names its commitment and who added it: join them (not the commitment's text).
+        joined = self.select_related("commitment", "added_by").defer(
+            "commitment__text", "commitment__lead_in"
+        )
+        return joined.with_citation_flag()
 
     def cited(self) -> EvidenceQuerySet:
         """Evidence some review cites: part of the record, frozen."""

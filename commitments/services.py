@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -70,10 +71,16 @@ def check_version(commitment: Commitment, expected_version: int | None) -> None:
     """
     if expected_version is None or commitment.version == expected_version:
         return
+    # By id, not through a join made with the lock: a row read after waiting for a lock is the new
+    # one, but what was joined to it is not.
+    changed_by = None
+    if commitment.updated_by_id is not None:
+        users = get_user_model().objects.filter(pk=commitment.updated_by_id)
+        changed_by = users.values_list(get_user_model().USERNAME_FIELD, flat=True).first()
     raise ConcurrentEditError(
         expected_version=expected_version,
         current_version=commitment.version,
-        changed_by=commitment.updated_by.get_username() if commitment.updated_by else None,
+        changed_by=changed_by,
         changed_at=commitment.updated_at,
     )
 
@@ -97,8 +104,7 @@ def stamp_new_version(
 def _lock(commitment: Commitment | int, expected_version: int | None) -> Commitment:
     """Lock the commitment's row for the rest of the transaction and check the caller's version."""
     pk = commitment.pk if isinstance(commitment, Commitment) else commitment
-    # The editor's name comes along for the conflict message; only the commitment's row is locked.
-    locked = Commitment.objects.select_related("updated_by").select_for_update(of=("self",)).get(pk=pk)
+    locked = Commitment.objects.select_for_update().get(pk=pk)
     check_version(locked, expected_version)
     return locked
 

@@ -125,6 +125,15 @@ def lead_api() -> Any:
     return client_for(user_in("lead", username="lee"))
 
 
+def test_the_api_says_which_evidence_is_cited(cited: Evidence) -> None:
+    uncited = EvidenceFactory.create(commitment=cited.commitment)
+    listed = client_for(None).get(f"/api/v1/evidence/?commitment={cited.commitment.reference}").json()
+    detail = client_for(None).get(f"/api/v1/commitments/{cited.commitment.reference}/").json()
+
+    assert {item["id"]: item["cited"] for item in listed["results"]} == {cited.pk: True, uncited.pk: False}
+    assert {item["id"]: item["cited"] for item in detail["evidence"]} == {cited.pk: True, uncited.pk: False}
+
+
 def test_api_patch_of_cited_evidence_is_a_409_that_says_why(cited: Evidence, lead_api: Any) -> None:
     response = lead_api.patch(f"/api/v1/evidence/{cited.pk}/", {"title": "Rewritten"}, format="json")
 

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from commitments import services
 from commitments.choices import Status
-from commitments.exceptions import AppendOnlyError, ConcurrentEditError
-from commitments.models import Commitment, Review
+from commitments.exceptions import AppendOnlyError, CitedEvidenceIsFrozenError, ConcurrentEditError
+from commitments.models import Commitment, Evidence, Review
 from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +249,85 @@ def test_two_concurrent_reviews_serialise_and_both_are_recorded() -> None:
     ]
     commitment.refresh_from_db()
     assert (commitment.status, commitment.version) == (Status.STALLED, 3)
+
+
+def run_while_holding_the_row(hold: Callable[[], object], then: Callable[[], object]) -> list[BaseException]:
+    """Run `hold` in a transaction that keeps the commitment's row locked for a moment, and `then`
+    in a second connection that starts meanwhile; return what either raised."""
+    holding = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                hold()
+                holding.set()
+                time.sleep(0.5)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            holding.set()
+            connection.close()
+
+    def second() -> None:
+        try:
+            holding.wait(5)
+            then()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_based_on_the_same_version_cannot_both_land() -> None:
+    commitment = CommitmentFactory.create()
+    lead, colleague = UserFactory.create(username="lee"), UserFactory.create(username="col")
+
+    def edit(user: User, priority: str) -> Callable[[], object]:
+        return lambda: services.save_commitment_edit(
+            commitment=commitment.pk,
+            actor=user,
+            expected_version=1,
+            curation=services.Curation(priority=priority),
+            review=services.ReviewProposal(status=Status.IN_PROGRESS, rationale=f"{user.username} says so."),
+        )
+
+    errors = run_while_holding_the_row(edit(lead, "high"), edit(colleague, "low"))
+
+    assert [type(error) for error in errors] == [ConcurrentEditError]
+    assert "changed by lee" in str(errors[0])
+    stored = Commitment.objects.get()
+    assert (stored.priority, stored.version) == ("high", 2)
+    assert list(Review.objects.values_list("reviewer__username", flat=True)) == ["lee"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_evidence_cited_while_it_is_being_corrected_stays_as_the_review_saw_it() -> None:
+    evidence = EvidenceFactory.create(title="As cited")
+    reviewer, editor = UserFactory.create(username="rev"), UserFactory.create(username="ed")
+    correction = Evidence.objects.get(pk=evidence.pk)  # read before the review cites it
+    correction.title = "Rewritten"
+
+    errors = run_while_holding_the_row(
+        lambda: services.record_review(
+            commitment=evidence.commitment_id,
+            reviewer=reviewer,
+            status="achieved",
+            rationale="x",
+            evidence=[evidence],
+        ),
+        lambda: services.save_evidence(evidence=correction, actor=editor),
+    )
+
+    assert [type(error) for error in errors] == [CitedEvidenceIsFrozenError]
+    assert Evidence.objects.get().title == "As cited"

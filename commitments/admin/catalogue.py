@@ -69,6 +69,12 @@ class DocumentAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
         return Document.objects.for_list()
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Document | None = None) -> Any:
+        # Once imported, the text is what the commitments' offsets point into: it changes only by
+        # re-importing the document (which moves the commitments along).
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if obj is None else ("full_text", *fields)
+
     @admin.display(description="commitments", ordering="commitment_count")
     def commitment_count(self, document: Document) -> int:
         return getattr(document, "commitment_count", 0)
@@ -141,7 +147,7 @@ class EvidenceAdmin(admin.ModelAdmin):
     raw_id_fields = ("commitment",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
-        return Evidence.objects.for_list().with_citation_flag()
+        return Evidence.objects.for_list()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Evidence | None = None) -> Any:
         if obj is None:

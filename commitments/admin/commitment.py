@@ -56,6 +56,8 @@ class EvidenceInline(admin.StackedInline):
 
     @admin.display(description="record")
     def record_note(self, evidence: Evidence) -> str:
+        if evidence.pk is None:
+            return ""
         return FROZEN_NOTE if getattr(evidence, "is_cited", False) else "Not cited yet: can be corrected."
 
 

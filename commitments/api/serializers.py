@@ -39,7 +39,8 @@ class LatestReviewSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, commitment: Commitment) -> str:
         request = self.context.get("request")
-        return reverse("api:review-detail", args=[commitment.latest_review_id], request=request)  # type: ignore[attr-defined]  # annotation
+        review_id = getattr(commitment, "latest_review_id", None)  # CommitmentQuerySet.for_api()
+        return reverse("api:review-detail", args=[review_id], request=request)
 
 
 class CommitmentSerializer(serializers.Serializer):
@@ -94,6 +95,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
         style={"base_template": "input.html"},
     )
     added_by = serializers.CharField(source="added_by.username", read_only=True, allow_null=True)
+    cited = serializers.SerializerMethodField(
+        help_text="A review cites it, so it is part of the record: PATCH and DELETE answer 409."
+    )
 
     class Meta:
         model = Evidence
@@ -109,8 +113,13 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "excerpt",
             "added_by",
             "created_at",
+            "cited",
         ]
-        read_only_fields = ["id", "added_by", "created_at"]
+        read_only_fields = ["id", "added_by", "created_at", "cited"]
+
+    def get_cited(self, evidence: Evidence) -> bool:
+        # Lists annotate it (EvidenceQuerySet.for_list); evidence just written cannot be cited yet.
+        return bool(getattr(evidence, "is_cited", False))
 
 
 class ReviewSerializer(serializers.ModelSerializer):
