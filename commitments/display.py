@@ -4,6 +4,7 @@ one way to shorten a text, so a status reads the same wherever it appears."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -82,3 +83,25 @@ def safe_link(url: str, text: str) -> SafeString:
 def acting_user(request: Any) -> User:
     """The signed-in user behind a request (admin views and API writes admit no one else)."""
     return cast("User", request.user)
+
+
+@dataclass(frozen=True)
+class SourceParagraph:
+    """A commitment's verbatim text with the rest of the paragraph it stands in."""
+
+    before: str
+    text: str
+    after: str
+
+
+def source_paragraph(full_text: str, start: int, end: int, fallback: str) -> SourceParagraph:
+    """The paragraph of `full_text` around [start, end); `fallback` alone if the offsets do not fit."""
+    if not full_text or not 0 <= start < end <= len(full_text):
+        return SourceParagraph("", fallback, "")
+    para_start = max(full_text.rfind("\n\n", 0, start), full_text.rfind("\r\n\r\n", 0, start))
+    para_start = 0 if para_start < 0 else para_start
+    ends = [i for i in (full_text.find("\n\n", end), full_text.find("\r\n\r\n", end)) if i >= 0]
+    para_end = min(ends) if ends else len(full_text)
+    return SourceParagraph(
+        full_text[para_start:start].lstrip("\r\n"), full_text[start:end], full_text[end:para_end].rstrip()
+    )

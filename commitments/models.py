@@ -278,8 +278,8 @@ class Commitment(RestatedRulesModel):
         return f"{self.reference}: {self.short_text}"
 
     def get_absolute_url(self) -> str:
-        """The public representation: the API detail (the admin links to it as "view on site")."""
-        return reverse("api:commitment-detail", args=[self.reference])
+        """The citable public page (the admin links to it as "view on site")."""
+        return reverse("pages:commitment", args=[self.reference])
 
     @property
     def short_text(self) -> str:

@@ -18,14 +18,17 @@ from django.db.models import (
     Count,
     Exists,
     Expression,
+    F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Left
+from django.db.models.functions import Coalesce, Left, Replace
 from django.utils import timezone
 
 from commitments.display import RATIONALE_PREVIEW_LENGTH
@@ -83,6 +86,19 @@ def stale_condition(
 def escalation_condition(at: datetime | None = None) -> Q:
     """Stale for more than twice the interval: leads are copied on the reminder."""
     return _overdue_condition(at or timezone.now(), factor=2)
+
+
+# Search folds these typographic characters to a plain one each (one for one, so PostgreSQL folds with
+# a single translate(); migration 0009 indexes exactly that expression, with these strings frozen).
+_FOLDS = {
+    "'": "\u2018\u2019\u201a\u201b\u2032\u02bc\uff07",  # ‘ ’ ‚ ‛ ′ ʼ ＇
+    '"': "\u201c\u201d\u201e\u201f\u2033\uff02",  # “ ” „ ‟ ″ ＂
+    "-": "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d",  # ‐ ‑ ‒ – — ― − ﹘ ﹣ －
+    " ": "\u00a0\u202f",  # no-break spaces
+}
+TYPOGRAPHIC = "".join(_FOLDS.values())
+PLAIN = "".join(plain * len(characters) for plain, characters in _FOLDS.items())
+_PLAIN_FORMS = str.maketrans(TYPOGRAPHIC, PLAIN)
 
 
 def _flag(condition: Q) -> Case:
@@ -273,9 +289,8 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
 
     # --- The API ---
 
-    def for_api(self, at: datetime | None = None) -> CommitmentQuerySet:
-        """for_list() plus what an API item shows: sectors, evidence count, latest review."""
-        from commitments.models import CommitmentSector, Evidence
+    def with_evidence_count(self) -> CommitmentQuerySet:
+        from commitments.models import Evidence
 
         evidence = (
             Evidence.objects.filter(commitment=OuterRef("pk"))
@@ -284,9 +299,15 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
             .annotate(n=Count("pk"))
             .values("n")
         )
+        return self.annotate(evidence_count=Coalesce(Subquery(evidence), 0))
+
+    def for_api(self, at: datetime | None = None) -> CommitmentQuerySet:
+        """for_list() plus what an API item shows: sectors, evidence count, latest review."""
+        from commitments.models import CommitmentSector
+
         return (
             self.for_list(at)
-            .annotate(evidence_count=Coalesce(Subquery(evidence), 0))
+            .with_evidence_count()
             .with_latest_review(
                 latest_review_id="pk",
                 latest_review_at="reviewed_at",
@@ -315,26 +336,57 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
             Prefetch("reviews", queryset=Review.objects.for_list()),
         )
 
+    def for_export(self) -> CommitmentQuerySet:
+        """for_list() plus what a CSV row shows: evidence count and the latest review's whole rationale.
+
+        One query for every row, and nothing prefetched, so it can be streamed with iterator().
+        """
+        return self.for_list().with_evidence_count().with_latest_review(latest_rationale="rationale")
+
     def search(self, terms: str) -> CommitmentQuerySet:
-        """Keyword search: ranked full text on PostgreSQL (annotates search_rank), words AND-ed elsewhere."""
-        terms = terms.replace("\x00", " ").strip()
+        """Keyword search: ranked full text on PostgreSQL (annotates search_rank), words AND-ed elsewhere.
+
+        Typographic quotes, dashes and no-break spaces are folded to their plain forms in the stored text
+        and in the query alike, so `Chang’e–7` (as official sites print it) and `Chang'e-7` find the same.
+        """
+        terms = terms.translate(_PLAIN_FORMS).replace("\x00", " ").strip()
         if not terms:
             return self
         exact_reference = Q(reference__iexact=terms)
         if connection.vendor == "postgresql":
             from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
+            def folded(field: str) -> Func:
+                return Func(
+                    F(field), Value(TYPOGRAPHIC), Value(PLAIN), function="TRANSLATE", output_field=TextField()
+                )
+
             vector = SearchVector("reference", weight="A", config="english") + SearchVector(
-                "text", "lead_in", weight="B", config="english"
+                folded("text"), folded("lead_in"), weight="B", config="english"
             )
             query = SearchQuery(terms, search_type="websearch", config="english")
             return self.annotate(search_vector=vector, search_rank=SearchRank(vector, query)).filter(
                 Q(search_vector=query) | exact_reference
             )
+
+        # Elsewhere (SQLite has no translate()): one replace() per character; every word must appear in
+        # the reference, the text or the lead-in, as PostgreSQL's vector holds all three.
+        def replaced(field: str) -> Any:
+            folded: Any = F(field)
+            for character, replacement in zip(TYPOGRAPHIC, PLAIN, strict=True):
+                folded = Replace(folded, Value(character), Value(replacement), output_field=TextField())
+            return folded
+
         words = Q()
         for word in terms.split():
-            words &= Q(text__icontains=word) | Q(reference__icontains=word)
-        return self.filter(words | exact_reference)
+            words &= (
+                Q(search_text__icontains=word)
+                | Q(search_lead_in__icontains=word)
+                | Q(reference__icontains=word)
+            )
+        return self.alias(search_text=replaced("text"), search_lead_in=replaced("lead_in")).filter(
+            words | exact_reference
+        )
 
     def count_by_section(self) -> dict[int, int]:
         """{section id: number of these commitments in it} (one grouped query)."""
@@ -376,6 +428,10 @@ class ReviewQuerySet(AppendOnlyQuerySet["Review"]):
             # Lists link each cited item by its title; nothing else of it is read.
             Prefetch("evidence", queryset=Evidence.objects.only("pk", "url", "title"))
         )
+
+    def status_changes(self) -> ReviewQuerySet:
+        """Reviews that moved a status, newest first: what the overview and the feeds report."""
+        return self.exclude(status_before=F("status_after")).order_by("-reviewed_at", "-pk")
 
 
 class ReminderQuerySet(models.QuerySet["Reminder"]):

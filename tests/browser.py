@@ -72,3 +72,18 @@ def signed_in_page(chromium: Any, live_server: Any) -> Iterator[Callable[..., An
     yield open_tab
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def screenshot(tmp_path: Path) -> Callable[[Any, str], Path]:
+    """Saves a page's screenshot as evidence of what the test saw: under $TRACKER_SCREENSHOTS when
+    set (CI keeps them), else in the test's temporary folder."""
+    folder = Path(os.environ.get("TRACKER_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def save(page: Any, name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

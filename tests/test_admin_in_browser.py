@@ -1,5 +1,6 @@
 """The admin in a real browser (Chromium at laptop size): markup from documents, reviews, evidence or
-a person's name never runs as script on any admin page, and the working pages fit a 1366 px screen."""
+a person's name never runs as script on any admin or public page, and the working pages fit a
+1366 px screen."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ def assert_no_script_ran(page: Any, url: str, dialogs: list[str]) -> None:
     assert dialogs == [], f"{url}: a dialog opened"
 
 
-def test_no_payload_runs_as_script_on_any_admin_page(signed_in_page: Any) -> None:
+def test_no_payload_runs_as_script_on_any_admin_or_public_page(signed_in_page: Any) -> None:
     record = hostile_record()
     commitment, lead = record["commitment"], record["lead"]
     page = signed_in_page(lead)
@@ -119,6 +120,15 @@ def test_no_payload_runs_as_script_on_any_admin_page(signed_in_page: Any) -> Non
         reverse("admin:commitments_reminder_preview"),
         reverse("admin:commitments_apitoken_changelist"),
         reverse("admin:commitments_apitoken_change", args=[ApiToken.objects.get().pk]),
+        # The public pages show the same data to anyone.
+        reverse("pages:overview"),
+        reverse("pages:overview") + f"?document={record['document'].slug}",
+        reverse("pages:commitment-list"),
+        reverse("pages:commitment-list") + "?q=country",
+        commitment.get_absolute_url(),
+        record["snoozed"].get_absolute_url(),
+        reverse("pages:document", args=[record["document"].slug]),
+        reverse("pages:sector", args=["governance"]),
     ]
     for url in urls:
         assert_no_script_ran(page, url, dialogs)

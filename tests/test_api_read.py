@@ -247,7 +247,12 @@ def count_queries(url: str) -> int:
     ("url", "pinned"),
     [
         (LIST + "?page_size=100", 4),  # count, page, sectors, section paths
-        (LIST + "?page_size=100&sector=space-science&status=stalled&q=five&stale=false", 5),  # + sector tree
+        # + the sectors, read once to check the slugs and once for the tree below them
+        (LIST + "?page_size=100&sector=space-science&status=stalled&q=five&stale=false", 6),
+        # + one check each: the documents, the owner's account, the section key
+        (LIST + "?page_size=100&document=csp2021&owner=ana&section=II.4", 7),
+        ("/api/v1/reviews/?page_size=100&reviewer=busy&status_after=stalled,in_progress", 4),
+        ("/api/v1/evidence/?page_size=100&commitment=CSP2021-II.4-02", 3),
         (LIST + "?mode=cursor&page_size=100", 3),
         ("/api/v1/reviews/?page_size=100", 3),  # count, page, cited evidence
         ("/api/v1/evidence/?page_size=100", 2),
@@ -256,6 +261,8 @@ def count_queries(url: str) -> int:
     ],
 )
 def test_list_endpoints_run_a_constant_number_of_queries(url: str, pinned: int) -> None:
+    # The document, section, owner and commitment the filters name, with evidence to list.
+    EvidenceFactory.create(commitment=catalogue()["moon"])
     make_rich(3)
     small = count_queries(url)
     make_rich(30)
@@ -339,6 +346,9 @@ def test_nul_bytes_in_filters_do_not_break_anything(items: dict[str, Commitment]
     client = APIClient()
     for query in ("?q=moon%00", "?owner=%00", "?document=%00", "?section=%00", "?sector=%00"):
         assert client.get(LIST + query).status_code in {200, 400}
+    for query in ("?reviewer=%00", "?commitment=a%00", "?document=%00"):
+        assert client.get("/api/v1/reviews/" + query).status_code == 400
+    assert client.get("/api/v1/evidence/?commitment=%00").status_code == 400
 
 
 def test_secondary_sector_link_helper_is_consistent(items: dict[str, Commitment]) -> None:

@@ -297,6 +297,17 @@ def test_put_on_a_commitment_is_not_allowed(clients: dict[str, APIClient], commi
     assert response.status_code == 405
 
 
+@pytest.mark.parametrize("who", ["anonymous", "lead"])
+def test_put_on_evidence_is_not_allowed_whoever_asks(
+    clients: dict[str, APIClient], commitment: Commitment, who: str
+) -> None:
+    evidence = EvidenceFactory.create(commitment=commitment)
+
+    response = clients[who].put(f"/api/v1/evidence/{evidence.pk}/", {}, format="json")
+
+    assert response.status_code == 405  # not a 401 or 403 that suggests other credentials would do
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -190,67 +190,6 @@ def test_database_refuses_raw_sql_that_rewrites_history() -> None:
     assert Review.objects.get().rationale == "Delayed."
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_reviews_serialise_and_both_are_recorded() -> None:
-    commitment = CommitmentFactory.create()
-    first_reviewer, second_reviewer = (
-        UserFactory.create(username="first"),
-        UserFactory.create(username="second"),
-    )
-    first_has_written = threading.Event()
-    errors: list[BaseException] = []
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                services.record_review(
-                    commitment=commitment.pk,
-                    reviewer=first_reviewer,
-                    status=Status.IN_PROGRESS,
-                    rationale="Started.",
-                )
-                first_has_written.set()
-                time.sleep(0.5)  # hold the row lock while the second review tries to start
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            first_has_written.set()
-            connection.close()
-
-    def second() -> None:
-        try:
-            first_has_written.wait(5)
-            services.record_review(
-                commitment=commitment.pk,
-                reviewer=second_reviewer,
-                status=Status.STALLED,
-                rationale="Slipped.",
-            )
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-
-    assert errors == []
-    reviews = list(
-        Review.objects.order_by("pk").values_list("reviewer__username", "status_before", "status_after")
-    )
-    # Without the lock the second review would read the pre-commit status and record unassessed → stalled.
-    assert reviews == [
-        ("first", Status.UNASSESSED, Status.IN_PROGRESS),
-        ("second", Status.IN_PROGRESS, Status.STALLED),
-    ]
-    commitment.refresh_from_db()
-    assert (commitment.status, commitment.version) == (Status.STALLED, 3)
-
-
 def run_while_holding_the_row(hold: Callable[[], object], then: Callable[[], object]) -> list[BaseException]:
     """Run `hold` in a transaction that keeps the commitment's row locked for a moment, and `then`
     in a second connection that starts meanwhile; return what either raised."""
@@ -284,6 +223,36 @@ def run_while_holding_the_row(hold: Callable[[], object], then: Callable[[], obj
     for thread in threads:
         thread.join(10)
     return errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_reviews_serialise_and_both_are_recorded() -> None:
+    commitment = CommitmentFactory.create()
+    first_reviewer, second_reviewer = (
+        UserFactory.create(username="first"),
+        UserFactory.create(username="second"),
+    )
+    errors = run_while_holding_the_row(
+        lambda: services.record_review(
+            commitment=commitment.pk, reviewer=first_reviewer, status=Status.IN_PROGRESS, rationale="Started."
+        ),
+        lambda: services.record_review(
+            commitment=commitment.pk, reviewer=second_reviewer, status=Status.STALLED, rationale="Slipped."
+        ),
+    )
+
+    assert errors == []
+    reviews = list(
+        Review.objects.order_by("pk").values_list("reviewer__username", "status_before", "status_after")
+    )
+    # Without the lock the second review would read the pre-commit status and record unassessed → stalled.
+    assert reviews == [
+        ("first", Status.UNASSESSED, Status.IN_PROGRESS),
+        ("second", Status.IN_PROGRESS, Status.STALLED),
+    ]
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.version) == (Status.STALLED, 3)
 
 
 @pytest.mark.postgres

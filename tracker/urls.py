@@ -8,6 +8,8 @@ admin.site.index_title = "Analyst workspace"
 # The app list in a sidebar costs a laptop screen a fifth of its width on every page; the index and
 # the breadcrumbs lead everywhere it does.
 admin.site.enable_nav_sidebar = False
+# "View site" in the admin leads to the public pages.
+admin.site.site_url = "/"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,4 +17,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/docs/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("", include("commitments.urls")),  # the public pages and feeds
 ]

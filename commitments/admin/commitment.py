@@ -24,6 +24,7 @@ from commitments.display import (
     acting_user,
     local_time_html,
     safe_link,
+    source_paragraph,
     status_badge_html,
 )
 from commitments.exceptions import CitedEvidenceIsFrozenError, ConcurrentEditError
@@ -164,21 +165,16 @@ class CommitmentAdmin(admin.ModelAdmin):
     @admin.display(description="in its source paragraph")
     def source_context(self, commitment: Commitment) -> SafeString:
         """The verbatim text, highlighted inside the paragraph of the document it came from."""
-        text = commitment.document.full_text
-        start, end = commitment.start_offset, commitment.end_offset
-        if not text or end > len(text):
-            return format_html("<blockquote>{}</blockquote>", commitment.text)
-        para_start = max(text.rfind("\n\n", 0, start), text.rfind("\r\n\r\n", 0, start))
-        para_start = 0 if para_start < 0 else para_start
-        para_end_candidates = [i for i in (text.find("\n\n", end), text.find("\r\n\r\n", end)) if i >= 0]
-        para_end = min(para_end_candidates) if para_end_candidates else len(text)
+        paragraph = source_paragraph(
+            commitment.document.full_text, commitment.start_offset, commitment.end_offset, commitment.text
+        )
         lead = format_html("<p><em>Lead-in:</em> {}</p>", commitment.lead_in) if commitment.lead_in else ""
         return format_html(
             '{}<blockquote class="source-paragraph">{}<mark>{}</mark>{}</blockquote>',
             lead,
-            text[para_start:start].lstrip("\r\n"),
-            text[start:end],
-            text[end:para_end].rstrip(),
+            paragraph.before,
+            paragraph.text,
+            paragraph.after,
         )
 
     @admin.display(description="reminders")
@@ -319,9 +315,11 @@ class CommitmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected as CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> StreamingHttpResponse:
-        rows = (exports.commitment_row(item) for item in queryset.iterator(chunk_size=500))
+        # The same columns as the API's ?format=csv (commitments/exports.py), one query for all rows.
+        rows = exports.commitment_rows(cast(CommitmentQuerySet, queryset), site=exports.site_of(request))
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        return exports.csv_response(exports.COMMITMENT_COLUMNS, rows, f"commitments-{stamp}.csv")
+        # With a byte-order mark: this download is for people, who open it in a spreadsheet.
+        return exports.csv_response(exports.COMMITMENT_COLUMNS, rows, f"commitments-{stamp}.csv", bom=True)
 
     @admin.action(description="Snooze reminders about selected commitments…", permissions=["change"])
     def snooze(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:

@@ -30,6 +30,9 @@ class ReadPublicWriteWithPermission(BasePermission):
 
 
 def _handles(view: Any, request: Request) -> bool:
+    method = (request.method or "").lower()
+    if method not in getattr(view, "http_method_names", ()):
+        return False  # e.g. PUT on evidence: routed to `update` by the router, yet not offered
     if hasattr(view, "action_map"):  # a viewset: unmapped methods have no action
         return getattr(view, "action", None) is not None
-    return hasattr(view, (request.method or "").lower())
+    return hasattr(view, method)

@@ -1,13 +1,27 @@
-"""CSV as a negotiable format (`?format=csv`). List and report views stream their own CSV;
-this renderer only turns other payloads (errors) into CSV so a CSV request never fails to render."""
+"""CSV as a negotiable format (`?format=csv`), offered only where the data is flat: the commitment list
+and the progress report stream their own CSV (commitments/exports.py). This renderer only draws what
+else such a request can get, an error, as `field,message` rows, so a CSV request never fails to render."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from rest_framework.renderers import BaseRenderer
 
 from commitments.exports import csv_lines
+
+
+def _messages(data: Any, field: str = "") -> Iterator[list[str]]:
+    """One row per message, however the error nests (field → messages, list item → messages)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _messages(value, f"{field}.{key}" if field else str(key))
+    elif isinstance(data, list):
+        for item in data:
+            yield from _messages(item, field)
+    else:
+        yield [field, str(data)]
 
 
 class CSVRenderer(BaseRenderer):
@@ -18,10 +32,4 @@ class CSVRenderer(BaseRenderer):
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
     ) -> bytes:
-        if isinstance(data, dict):
-            rows: list[list[Any]] = [[key, value] for key, value in data.items()]
-        elif isinstance(data, list):
-            rows = [[item] for item in data]
-        else:
-            rows = [[data]]
-        return "".join(csv_lines(["field", "value"], rows)).encode("utf-8")
+        return "".join(csv_lines(["field", "message"], _messages(data))).encode("utf-8")

@@ -9,12 +9,17 @@ from drf_spectacular.openapi import AutoSchema
 
 
 class TrackerAutoSchema(AutoSchema):
-    def get_auth(self) -> list[dict[str, Any]]:
-        auths: list[dict[str, Any]] = super().get_auth()
-        # Reading is public unless TRACKER_API_REQUIRE_LOGIN: credentials are optional on GET.
-        if self.method in {"GET", "HEAD"} and not settings.TRACKER_API_REQUIRE_LOGIN and {} not in auths:
-            auths.append({})
-        return auths
+    def is_public_read(self) -> bool:
+        # Reading is public unless TRACKER_API_REQUIRE_LOGIN (permissions.ReadPublicWriteWithPermission).
+        return self.method in {"GET", "HEAD"} and not settings.TRACKER_API_REQUIRE_LOGIN
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        if operation is not None and self.is_public_read():
+            # `security: []` says "no credentials needed": Swagger UI shows no lock on public reads.
+            # (An optional scheme, [{tokenAuth: []}, {}], still shows one.) Writes keep their schemes.
+            operation["security"] = []
+        return operation
 
 
 def require_non_empty_query_strings(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from rest_framework.reverse import reverse
 
 from commitments.choices import Priority, Status
 from commitments.display import RATIONALE_PREVIEW_LENGTH, status_label
+from commitments.filters import UNKNOWN_SECTOR, sector_choices
 from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
 from commitments.reports import GROUPINGS
 
@@ -44,26 +45,36 @@ class LatestReviewSerializer(serializers.Serializer):
 
 
 class CommitmentSerializer(serializers.Serializer):
-    """One commitment in a list (built on CommitmentQuerySet.for_api(): no query per item)."""
+    # One commitment in a list, built on CommitmentQuerySet.for_api(): no query per item. (A comment: a
+    # docstring would be published as the schema's description of a commitment.)
 
     id = serializers.IntegerField(read_only=True)
-    reference = serializers.CharField(read_only=True)
-    url = serializers.SerializerMethodField()
-    text = serializers.CharField(read_only=True)
-    lead_in = serializers.CharField(read_only=True)
-    document = serializers.CharField(source="document.slug", read_only=True)
-    section = serializers.CharField(source="section.key", read_only=True, allow_null=True)
-    section_path = serializers.SerializerMethodField()
+    reference = serializers.CharField(read_only=True, help_text="Stable reference, e.g. CSP2021-II.4-03.")
+    url = serializers.SerializerMethodField(help_text="This commitment in the API.")
+    text = serializers.CharField(read_only=True, help_text="The promise, verbatim.")
+    lead_in = serializers.CharField(read_only=True, help_text='The sentence it hangs from, e.g. "It will:".')
+    document = serializers.CharField(source="document.slug", read_only=True, help_text="Document slug.")
+    section = serializers.CharField(
+        source="section.key", read_only=True, allow_null=True, help_text="Section key, e.g. II.4."
+    )
+    section_path = serializers.SerializerMethodField(help_text="Section headings, top level first.")
     sectors = SectorLinkSerializer(source="sector_links", many=True, read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
-    status_label = serializers.SerializerMethodField()
-    owner = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
+    status_label = serializers.SerializerMethodField(help_text="The status as people read it.")
+    owner = serializers.CharField(
+        source="owner.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of its analyst, or null.",
+    )
     priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
     target_date = serializers.DateField(read_only=True, allow_null=True)
     last_reviewed_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    is_stale = serializers.BooleanField(read_only=True)
+    is_stale = serializers.BooleanField(
+        read_only=True, help_text="Overdue for review: each status has its own review interval."
+    )
     evidence_count = serializers.IntegerField(read_only=True)
-    latest_review = serializers.SerializerMethodField()
+    latest_review = serializers.SerializerMethodField(help_text="The last review, or null if never reviewed.")
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, commitment: Commitment) -> str:
@@ -187,10 +198,18 @@ class CommitmentUpdateSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     target_date = serializers.DateField(allow_null=True, required=False)
     primary_sector = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Sector.objects.all(), allow_null=True, required=False
+        slug_field="slug",
+        queryset=Sector.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Slug of the sector it counts under in reports, or null.",
     )
     secondary_sectors = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Sector.objects.all(), many=True, required=False
+        slug_field="slug",
+        queryset=Sector.objects.all(),
+        many=True,
+        required=False,
+        help_text="Slugs of its other sectors; replaces the current ones.",
     )
 
 
@@ -259,9 +278,9 @@ class SectorSerializer(serializers.ModelSerializer):
     # The stubs see Field.parent (the enclosing serializer); the metaclass moves declared fields off
     # the class, so a field named "parent" is fine at run time.
     parent = serializers.SlugRelatedField(  # type: ignore[assignment,var-annotated]
-        slug_field="slug", read_only=True, allow_null=True
+        slug_field="slug", read_only=True, allow_null=True, help_text="Slug of the parent sector, or null."
     )
-    children = serializers.SerializerMethodField()
+    children = serializers.SerializerMethodField(help_text="Slugs of the sectors directly below this one.")
 
     class Meta:
         model = Sector
@@ -275,7 +294,12 @@ class SectorSerializer(serializers.ModelSerializer):
 
 class ProgressQuerySerializer(serializers.Serializer):
     document = serializers.SlugField(required=False, help_text="Document slug; all documents if omitted.")
-    group_by = serializers.ChoiceField(choices=list(GROUPINGS), default="sector")
+    group_by = serializers.ChoiceField(
+        choices=list(GROUPINGS),
+        default="sector",
+        help_text="What each row counts: sector (primary sector, so each commitment counts once), "
+        "section, status, owner or document.",
+    )
     as_of = serializers.DateField(
         required=False, help_text="Answer from the review history as of the end of this day (YYYY-MM-DD)."
     )
@@ -309,11 +333,23 @@ class ProgressReportSerializer(serializers.Serializer):
 
 
 class TimelineQuerySerializer(serializers.Serializer):
-    document = serializers.SlugField(required=False)
+    document = serializers.SlugField(
+        required=False,
+        help_text="Document slug; the timeline starts at its plan period. All documents if omitted.",
+    )
     sector = serializers.SlugField(
         required=False, help_text="Sector slug (with children, primary or secondary)."
     )
-    interval = serializers.ChoiceField(choices=["month", "quarter"], default="month")
+    interval = serializers.ChoiceField(
+        choices=["month", "quarter"], default="month", help_text="One point per month or per quarter."
+    )
+
+    def validate_sector(self, value: str) -> str:
+        # An unknown sector would chart nothing, which reads as "no commitments": say what exists.
+        slugs = [slug for slug, _label in sector_choices()]  # as the sector filters list them
+        if value not in slugs:
+            raise serializers.ValidationError(UNKNOWN_SECTOR.format(value=value, known=", ".join(slugs)))
+        return value
 
 
 class TimelinePointSerializer(serializers.Serializer):

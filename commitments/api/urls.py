@@ -3,8 +3,13 @@ from rest_framework.routers import DefaultRouter
 
 from commitments.api import views
 
+
+class Router(DefaultRouter):
+    APIRootView = views.ApiRootView  # lists the reports, the schema and the docs too
+
+
 # No format-suffix patterns: references such as CSP2021-II.4 contain dots.
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.include_format_suffixes = False
 router.register("commitments", views.CommitmentViewSet, basename="commitment")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")

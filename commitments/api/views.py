@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
@@ -25,6 +25,8 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.routers import APIRootView
 from rest_framework.views import APIView
 
 from commitments import exports, reports, services
@@ -57,7 +59,11 @@ PRECONDITION_FAILED = OpenApiResponse(
 CITED_EVIDENCE = OpenApiResponse(
     ERROR, description="A review cites this evidence: it is part of the record. Add new evidence instead."
 )
-READ_ERRORS = {400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR}
+NOT_ACCEPTABLE = OpenApiResponse(
+    ERROR,
+    description="The format (`?format=` or Accept) is not one this endpoint offers; the message lists them.",
+)
+READ_ERRORS = {400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 406: NOT_ACCEPTABLE, 429: ERROR}
 WRITE_ERRORS = {**READ_ERRORS, 405: ERROR}
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -67,9 +73,33 @@ IF_MATCH = OpenApiParameter(
     description='The commitment\'s ETag from a GET, e.g. "commitment-12-v3". Missing → 428; stale → 412.',
 )
 FORMAT_CSV = OpenApiParameter(
-    "format", OpenApiTypes.STR, enum=["json", "csv"], description="`csv` streams the whole result as CSV."
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv"],
+    description="`json` (the default) or `csv`: the whole result as a CSV file, streamed, not paged. "
+    "Any other format is 406 Not Acceptable.",
 )
-CSV_BODY = OpenApiResponse(OpenApiTypes.STR, description="CSV, spreadsheet-safe (formula cells neutralised).")
+BOM = OpenApiParameter(
+    "bom",
+    OpenApiTypes.STR,
+    enum=["0", "1"],
+    description="With `format=csv`: `1` starts the file with a UTF-8 byte-order mark, so that Excel on "
+    "Windows reads accented and non-Latin text correctly; `0` (the default) leaves it out.",
+)
+CSV_BODY = OpenApiResponse(
+    OpenApiTypes.STR,
+    description="CSV in UTF-8, spreadsheet-safe: a cell that a spreadsheet would run as a formula starts "
+    "with an apostrophe.",
+)
+
+
+def path_parameter(name: str, kind: OpenApiTypes, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.PATH, description=description)
+
+
+COMMITMENT_ID = path_parameter(
+    "id", OpenApiTypes.STR, "The commitment's id or reference, e.g. 12 or CSP2021-II.4-03."
+)
 
 
 def non_blank(params: Any) -> Any:
@@ -84,6 +114,16 @@ def non_blank(params: Any) -> Any:
 
 def wants_csv(request: Request) -> bool:
     return getattr(request.accepted_renderer, "format", None) == "csv"
+
+
+def wants_bom(request: Request) -> bool:
+    """`?bom=1`: start a CSV with a byte-order mark for Excel; `0` or absent: without one."""
+    value = request.query_params.get("bom", "0")
+    if value not in {"0", "1"}:
+        raise serializers.ValidationError(
+            {"bom": ["1 (a byte-order mark for Excel) or 0 (none, the default)."]}
+        )
+    return value == "1"
 
 
 def conditional(request: Request, etag: str, last_modified: datetime.datetime | None) -> HttpResponse | None:
@@ -104,7 +144,12 @@ def with_validators(
 @extend_schema_view(
     list=extend_schema(
         summary="List and filter commitments",
-        parameters=[FORMAT_CSV],
+        description="Every commitment with its sectors, status, owner, evidence count and latest review, "
+        "50 to a page. Filter by document, sector, section, status, owner, priority, staleness, dates and "
+        "keywords; a value that names nothing (an unknown sector, say) is a 400 that says what the "
+        "parameter accepts. `format=csv` streams the whole filtered set as one CSV file (add `bom=1` for "
+        "Excel); `mode=cursor` pages through everything at constant cost.",
+        parameters=[FORMAT_CSV, BOM],
         responses={
             (200, "application/json"): api.CommitmentSerializer(many=True),
             (200, "text/csv"): CSV_BODY,
@@ -113,14 +158,18 @@ def with_validators(
     ),
     retrieve=extend_schema(
         summary="One commitment with its evidence and full review history",
-        parameters=[
-            OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Id or reference.")
-        ],
+        description="By id or reference. The answer carries an ETag and Last-Modified: send them back as "
+        "If-None-Match or If-Modified-Since to get 304 Not Modified when nothing changed, and the ETag as "
+        "If-Match to change the commitment or record a review.",
+        parameters=[COMMITMENT_ID],
         responses={200: api.CommitmentDetailSerializer, 304: None, **READ_ERRORS},
     ),
     partial_update=extend_schema(
         summary="Change owner, priority, target date or sectors (leads)",
-        parameters=[IF_MATCH, OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        description="Send only the fields to change, with If-Match set to the ETag of your last GET. "
+        "Without If-Match the answer is 428; if someone changed the commitment since, 412 with the current "
+        "version in the body. The status changes only by recording a review.",
+        parameters=[IF_MATCH, COMMITMENT_ID],
         request=api.CommitmentUpdateSerializer,
         responses={200: api.CommitmentDetailSerializer, 412: PRECONDITION_FAILED, 428: ERROR, **WRITE_ERRORS},
     ),
@@ -140,6 +189,14 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         if self.action in {"retrieve", "partial_update", "reviews"}:
             return Commitment.objects.for_detail()
         return Commitment.objects.for_api()
+
+    def get_renderers(self) -> list[Any]:
+        renderers = super().get_renderers()
+        # CSV only where the data is flat: a detail nests evidence and a history, which no row can hold.
+        # (No action: a method the view does not offer, which must get its 405, not a 406.)
+        if self.action not in {"list", None}:
+            renderers = [renderer for renderer in renderers if not isinstance(renderer, CSVRenderer)]
+        return renderers
 
     def get_object(self) -> Commitment:
         value = str(self.kwargs["pk"])
@@ -176,10 +233,14 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return with_validators(Response(body, status=412), commitment_etag(current), current.updated_at)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        queryset = self.filter_queryset(self.get_queryset())
         if wants_csv(request):
-            rows = (exports.commitment_row(item) for item in queryset.iterator(chunk_size=1000))
-            return exports.csv_response(exports.COMMITMENT_COLUMNS, rows, "commitments.csv")
+            # The export reads its own shape (for_export: one streamed query), filtered the same way.
+            bom = wants_bom(request)
+            selected = cast(CommitmentQuerySet, self.filter_queryset(Commitment.objects.all()))
+            rows = exports.commitment_rows(selected, site=exports.site_of(request))
+            return exports.csv_response(exports.COMMITMENT_COLUMNS, rows, "commitments.csv", bom=bom)
+        wants_bom(request)  # a bad value is a 400 whatever the format
+        queryset = self.filter_queryset(self.get_queryset())
         page = list(self.paginate_queryset(queryset) or [])
         data = api.CommitmentSerializer(page, many=True, context=self._context(page)).data
         return self.get_paginated_response(data)
@@ -206,12 +267,18 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(
         methods=["GET"],
         summary="The commitment's review history, oldest first",
+        description="Every review of this commitment, paged, oldest first: who, when, the status before "
+        "and after, the rationale and the evidence cited. Reviews are never changed or deleted.",
+        parameters=[COMMITMENT_ID],
         responses={200: api.ReviewSerializer(many=True), **READ_ERRORS},
     )
     @extend_schema(
         methods=["POST"],
         summary="Record a review: new status, rationale, cited evidence",
-        parameters=[IF_MATCH],
+        description="Analysts and leads. Needs If-Match with the commitment's ETag (428 without it, 412 if "
+        "the commitment changed since). A rationale is required when the status changes, and cited "
+        "evidence must belong to this commitment. The answer carries the commitment's new ETag.",
+        parameters=[IF_MATCH, COMMITMENT_ID],
         request=api.ReviewCreateSerializer,
         responses={201: api.ReviewSerializer, 412: PRECONDITION_FAILED, 428: ERROR, **WRITE_ERRORS},
     )
@@ -243,20 +310,45 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return with_validators(response, commitment_etag(written), written.updated_at)
 
 
+EVIDENCE_ID = path_parameter(
+    "id", OpenApiTypes.INT, "The evidence's id, as in a list or a commitment's detail."
+)
+FROZEN = (
+    "Once a review cites a piece of evidence it is part of the record: changing or deleting it answers "
+    "409 Conflict and nothing changes. To correct it, add new evidence and cite it in a new review."
+)
+
+
 @extend_schema_view(
     list=extend_schema(
-        summary="Evidence, newest first", responses={200: api.EvidenceSerializer(many=True), **READ_ERRORS}
+        summary="Evidence, newest first",
+        description="The sources collected for commitments; `commitment=<reference>` for one commitment's. "
+        "`cited` says whether a review relies on it. " + FROZEN,
+        responses={200: api.EvidenceSerializer(many=True), **READ_ERRORS},
     ),
-    retrieve=extend_schema(responses={200: api.EvidenceSerializer, **READ_ERRORS}),
+    retrieve=extend_schema(
+        summary="One piece of evidence",
+        description="A source: its link, title, publisher, date, kind, what it shows and the passage that "
+        "supports the assessment. " + FROZEN,
+        parameters=[EVIDENCE_ID],
+        responses={200: api.EvidenceSerializer, **READ_ERRORS},
+    ),
     create=extend_schema(
-        summary="Add evidence to a commitment", responses={201: api.EvidenceSerializer, **WRITE_ERRORS}
+        summary="Add evidence to a commitment",
+        description="Analysts and leads. The commitment is given by reference and never changes afterwards; "
+        "the URL must be http or https.",
+        responses={201: api.EvidenceSerializer, **WRITE_ERRORS},
     ),
     partial_update=extend_schema(
         summary="Correct evidence that no review cites yet",
+        description="Analysts and leads; send only the fields to change. " + FROZEN,
+        parameters=[EVIDENCE_ID],
         responses={200: api.EvidenceSerializer, 409: CITED_EVIDENCE, **WRITE_ERRORS},
     ),
     destroy=extend_schema(
         summary="Delete evidence that no review cites",
+        description="Leads only. " + FROZEN,
+        parameters=[EVIDENCE_ID],
         responses={204: None, 409: CITED_EVIDENCE, **WRITE_ERRORS},
     ),
 )
@@ -268,7 +360,7 @@ class EvidenceViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Evidence a review cites is part of the record: changing or deleting it answers 409."""
+    # Evidence a review cites is part of the record: the services refuse to change it (409, FROZEN).
 
     serializer_class = api.EvidenceSerializer
     filterset_class = EvidenceFilterSet
@@ -299,10 +391,16 @@ class EvidenceViewSet(
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Documents", responses={200: api.DocumentSerializer(many=True), **READ_ERRORS}
+        summary="The policy documents, newest first",
+        description="Each imported document with its publisher, plan period, source and number of "
+        "commitments. Its slug is what the `document` filters take.",
+        responses={200: api.DocumentSerializer(many=True), **READ_ERRORS},
     ),
     retrieve=extend_schema(
         summary="A document with its section tree",
+        description="The sections nest as in the document, each with its number of commitments; a "
+        "section's key is what the commitments' `section` filter takes.",
+        parameters=[path_parameter("slug", OpenApiTypes.STR, "The document's slug, e.g. csp2021.")],
         responses={200: api.DocumentDetailSerializer, **READ_ERRORS},
     ),
 )
@@ -329,7 +427,12 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="The sector taxonomy (tree)", responses={200: api.SectorSerializer(many=True)})
+    list=extend_schema(
+        summary="The sector taxonomy (tree)",
+        description="Every sector with its parent and children, in display order, not paged. A slug is what "
+        "the `sector` filters take; filtering by a parent matches its children too.",
+        responses={200: api.SectorSerializer(many=True), **READ_ERRORS},
+    )
 )
 class SectorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = api.SectorSerializer
@@ -337,15 +440,27 @@ class SectorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Sector.objects.for_list()
 
 
+APPEND_ONLY = "Reviews are the record: they are never changed or deleted (PUT, PATCH and DELETE answer 405)."
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="What changed: reviews, newest first",
+        description="Every review across commitments, newest first: filter by day, reviewer, document, "
+        "sector, commitment and the status before or after, or keep only the reviews that changed a status. "
+        + APPEND_ONLY,
         responses={200: api.ReviewSerializer(many=True), **READ_ERRORS},
     ),
-    retrieve=extend_schema(responses={200: api.ReviewSerializer, **READ_ERRORS}),
+    retrieve=extend_schema(
+        summary="One review",
+        description="Who reviewed which commitment when, the status before and after, the rationale and "
+        "the evidence cited. " + APPEND_ONLY,
+        parameters=[path_parameter("id", OpenApiTypes.INT, "The review's id, as in the feed or a history.")],
+        responses={200: api.ReviewSerializer, **READ_ERRORS},
+    ),
 )
 class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
-    """Reviews are append-only: PUT, PATCH and DELETE answer 405."""
+    # Append-only (APPEND_ONLY): PUT, PATCH and DELETE answer 405.
 
     serializer_class = api.ReviewSerializer
     filterset_class = ReviewFilterSet
@@ -362,7 +477,8 @@ def report_etag(request: Request, state: str) -> str:
 
 
 class ReportView(APIView):
-    # Shared by the reports: validate the query, select the commitments, fingerprint them.
+    # Shared by the reports: validate the query, select the commitments, fingerprint them. (A comment,
+    # not a docstring: drf-spectacular would publish a docstring as the reports' description.)
 
     query_serializer: type[serializers.Serializer[Any]]
 
@@ -383,7 +499,12 @@ class ProgressReportView(ReportView):
 
     @extend_schema(
         summary="Progress by sector, section, status, owner or document — now or as of any day",
-        parameters=[api.ProgressQuerySerializer, FORMAT_CSV],
+        description="Per group and overall: the total, the count in each status, the share assessed, "
+        "completion ((achieved + ½ × partially achieved) / total) and the number stale. Grouped by sector, "
+        "each commitment counts once, under its primary sector. With `as_of`, every figure is replayed from "
+        "the review history as it stood at the end of that day. `format=csv` gives one row per group and "
+        "the overall row last.",
+        parameters=[api.ProgressQuerySerializer, FORMAT_CSV, BOM],
         responses={
             (200, "application/json"): api.ProgressReportSerializer,
             (200, "text/csv"): CSV_BODY,
@@ -392,6 +513,7 @@ class ProgressReportView(ReportView):
         },
     )
     def get(self, request: Request) -> Any:
+        bom = wants_bom(request)
         params, commitments, etag, last_modified = self.begin(request)
         if not_modified := conditional(request, etag, last_modified):
             return not_modified
@@ -399,7 +521,7 @@ class ProgressReportView(ReportView):
         if wants_csv(request):
             rows = reports.progress_csv_rows(report)
             response: Any = exports.csv_response(
-                reports.PROGRESS_CSV_COLUMNS, rows, f"progress-by-{report.group_by}.csv"
+                reports.PROGRESS_CSV_COLUMNS, rows, f"progress-by-{report.group_by}.csv", bom=bom
             )
         else:
             body = {
@@ -417,6 +539,8 @@ class TimelineReportView(ReportView):
 
     @extend_schema(
         summary="Count per status at the end of each month or quarter (burn-up chart)",
+        description="For each month or quarter from the document's plan period start (or the first record) "
+        "to today, how many commitments were in each status at its end, replayed from the review history.",
         parameters=[api.TimelineQuerySerializer],
         responses={200: api.TimelineSerializer, 304: None, **READ_ERRORS},
     )
@@ -428,3 +552,23 @@ class TimelineReportView(ReportView):
         points = reports.timeline(commitments, interval=params["interval"], start=start)
         data = api.TimelineSerializer({"interval": params["interval"], "points": points}).data
         return with_validators(Response(data), etag, last_modified)
+
+
+class ApiRootView(APIRootView):
+    """The Commitment Tracker API: every promise of a policy document as a tracked commitment, with its
+    evidence, its full review history and progress reports. Reading is public; writing needs an analyst's
+    or lead's token. The schema and the documentation are linked below."""
+
+    # Beyond the router's collections: the reports, then where the API describes itself.
+    more = {
+        "reports/progress": "api:report-progress",
+        "reports/timeline": "api:report-timeline",
+        "schema": "schema",
+        "docs": "api-docs",
+    }
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        for key, name in self.more.items():
+            response.data[key] = reverse(name, request=request)
+        return response

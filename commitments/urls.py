@@ -1,0 +1,18 @@
+"""The public pages: progress at a glance, the filterable list, a page per commitment, the annotated
+document, sectors, and Atom feeds of status changes."""
+
+from django.urls import path
+
+from commitments import views
+from commitments.feeds import StatusChangesFeed
+
+app_name = "pages"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("commitments/", views.commitment_list, name="commitment-list"),
+    # References contain dots and dashes (CSP2021-II.4-03), never a slash.
+    path("commitments/<str:reference>/", views.commitment_detail, name="commitment"),
+    path("documents/<slug:slug>/", views.document_text, name="document"),
+    path("sectors/<slug:slug>/", views.sector_detail, name="sector"),
+    path("feeds/changes/", StatusChangesFeed(), name="feed-changes"),
+]

@@ -1,0 +1,241 @@
+"""The public pages, server-rendered for researchers who are not programmers.
+
+Reads come from querysets.py, filters.py and reports.py (the same ones the API uses), so a page and
+the API never disagree; each page runs a fixed number of queries however much it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments import charts, reports
+from commitments.choices import Status
+from commitments.display import source_paragraph
+from commitments.filters import CheckboxValues, CommitmentFilterSet
+from commitments.models import Commitment, Document, Review, Section, Sector
+
+PAGE_SIZE = 50
+RECENT_CHANGES = 10
+
+# The filter form's help on the page: the FilterSet's own help describes the API's query syntax,
+# which a reader ticking boxes does not need.
+PAGE_HELP = {
+    "sector": "A broad sector includes its narrower ones; secondary sectors count too.",
+    "section": "A section number as printed, e.g. II.4 (with its subsections).",
+    "q": "Words from the text or a reference; ’ and ' match each other.",
+    "stale": "Overdue for a review, by the review interval of its status.",
+}
+
+
+def filter_query(params: QueryDict, *, drop: tuple[str, ...] = ("page",)) -> str:
+    """The filters of a request as a query string without empty values (the API refuses `?name=`)."""
+    pairs = [
+        (name, value) for name, values in params.lists() if name not in drop for value in values if value
+    ]
+    return urlencode(pairs)
+
+
+def _documents() -> list[Document]:
+    return list(Document.objects.for_list().order_by("-published_on", "title", "pk"))
+
+
+def _chosen_document(request: HttpRequest, documents: list[Document]) -> Document | None:
+    slug = request.GET.get("document") or None
+    if slug is None:
+        return None
+    for document in documents:
+        if document.slug == slug:
+            return document
+    raise Http404(f"No document {slug!r}.")
+
+
+def _progress_context(commitments: Any, *, start: Any = None) -> dict[str, Any]:
+    """Headline figures, status by sector (bars + table) and the burn-up (chart + table)."""
+    progress = reports.progress(commitments, group_by="sector")
+    overall = progress.overall
+    counts = overall["counts"]
+    timeline = reports.timeline(commitments, interval="month", start=start)
+    return {
+        "overall": overall,
+        "headline": [
+            ("Commitments", overall["total"], ""),
+            (
+                "Assessed",
+                overall["total"] - counts[Status.UNASSESSED],
+                "status=" + ",".join(status for status in Status.values if status != Status.UNASSESSED),
+            ),
+            ("Achieved", counts[Status.ACHIEVED], f"status={Status.ACHIEVED}"),
+            ("Partially achieved", counts[Status.PARTIALLY_ACHIEVED], f"status={Status.PARTIALLY_ACHIEVED}"),
+            ("Stalled", counts[Status.STALLED], f"status={Status.STALLED}"),
+            ("Stale", overall["stale"], "stale=true"),
+        ],
+        "by_sector": charts.stacked_bars(progress.rows, overall),
+        "burn_up": charts.burn_up(timeline) if timeline else None,
+        "statuses": charts.legend(),
+    }
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    """Progress at a glance: one document (`?document=`) or all of them."""
+    documents = _documents()
+    document = _chosen_document(request, documents)
+    commitments = (
+        Commitment.objects.all() if document is None else Commitment.objects.filter(document=document)
+    )
+    start = document.period_start if document else min((d.period_start for d in documents), default=None)
+    scope = f"document={document.slug}" if document else ""
+    context = {
+        "documents": documents,
+        "document": document,
+        "scope": scope,
+        "recent": list(
+            Review.objects.for_list().filter(commitment__in=commitments).status_changes()[:RECENT_CHANGES]
+        ),
+        "feed_query": scope,
+        **_progress_context(commitments, start=start),
+    }
+    return TemplateResponse(request, "commitments/pages/overview.html", context)
+
+
+def commitment_list(request: HttpRequest) -> HttpResponse:
+    """The API's filters as a form; shareable URLs; CSV and API links carrying the same filters."""
+    filterset = CommitmentFilterSet(request.GET, queryset=Commitment.objects.for_api())
+    for name, field in filterset.form.fields.items():  # before validation binds the fields
+        field.help_text = PAGE_HELP.get(name, "")
+    # Tick boxes rather than a list that needs Ctrl-click: the sector tree, indented, like the statuses.
+    sectors = filterset.form.fields["sector"]
+    sectors.widget = CheckboxValues(choices=sectors.widget.choices)
+    valid = filterset.is_valid()
+    page = Paginator(filterset.qs if valid else Commitment.objects.none(), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = filter_query(request.GET)
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "valid": valid,
+        "page": page,
+        "commitments": list(page),
+        "query": query,
+        "page_query": query,
+        "feed_query": query,
+        "csv_url": reverse("api:commitment-list")
+        + "?"
+        + "&".join(filter(None, [query, "format=csv", "bom=1"])),
+        "api_url": reverse("api:commitment-list") + (f"?{query}" if query else ""),
+    }
+    return TemplateResponse(request, "commitments/pages/commitment_list.html", context)
+
+
+def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """The citable page of one commitment: its words in their paragraph, its evidence and history."""
+    commitment = get_object_or_404(Commitment.objects.for_detail(), reference=reference)
+    document = commitment.document
+    full_text = Document.objects.filter(pk=document.pk).values_list("full_text", flat=True).get()
+    paths = Section.objects.filter(document=document).paths()
+    history = sorted(commitment.reviews.all(), key=lambda review: (review.reviewed_at, review.pk))
+    context = {
+        "commitment": commitment,
+        "document": document,
+        "paragraph": source_paragraph(
+            full_text, commitment.start_offset, commitment.end_offset, commitment.text
+        ),
+        "section_path": paths.get(commitment.section_id, []) if commitment.section_id else [],
+        "sectors": list(commitment.sector_links.all()),
+        "evidence": list(commitment.evidence.all()),
+        "history": history,
+        "cite_url": request.build_absolute_uri(commitment.get_absolute_url()),
+        "accessed": timezone.localdate(),
+        "feed_query": urlencode({"commitment": commitment.reference}),
+    }
+    return TemplateResponse(request, "commitments/pages/commitment_detail.html", context)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of the document's text: plain, a section's start, or a commitment."""
+
+    text: str
+    section: Section | None = None
+    commitment: Commitment | None = None
+
+
+def annotated_text(full_text: str, sections: list[Section], commitments: list[Commitment]) -> list[Piece]:
+    """The document's text cut into pieces, each commitment (and each section start) marked in place."""
+    events = sorted(
+        [(section.start_offset, 0, section) for section in sections]
+        + [(commitment.start_offset, 1, commitment) for commitment in commitments],
+        key=lambda event: (event[0], event[1]),
+    )
+    pieces: list[Piece] = []
+    cursor = 0
+    for offset, _kind, item in events:
+        if offset < cursor or offset > len(full_text):
+            continue  # overlapping or out of range: leave the text as it is
+        if offset > cursor:
+            pieces.append(Piece(full_text[cursor:offset]))
+            cursor = offset
+        if isinstance(item, Section):
+            pieces.append(Piece("", section=item))
+        else:
+            end = min(item.end_offset, len(full_text))
+            pieces.append(Piece(full_text[offset:end], commitment=item))
+            cursor = end
+    pieces.append(Piece(full_text[cursor:]))
+    return pieces
+
+
+def document_text(request: HttpRequest, slug: str) -> HttpResponse:
+    """The whole source text with every commitment highlighted in place, by status."""
+    document = get_object_or_404(Document, slug=slug)
+    in_document = Commitment.objects.filter(document=document)
+    commitments = list(
+        in_document.order_by("start_offset").only("pk", "reference", "status", "start_offset", "end_offset")
+    )
+    sections = list(Section.objects.filter(document=document).order_by("start_offset", "position"))
+    by_section = reports.progress(in_document, group_by="section")
+    # Each section's row links to where the section starts in the text (its key, after "slug:").
+    section_rows = [
+        {
+            **row,
+            "anchor": f"section-{row['group'].split(':', 1)[1]}" if row["group"] else "",
+            "assessed": row["total"] - row["counts"][Status.UNASSESSED],
+        }
+        for row in by_section.rows
+    ]
+    overall = by_section.overall
+    context = {
+        "document": document,
+        "pieces": annotated_text(document.full_text, sections, commitments),
+        "commitment_count": len(commitments),
+        "section_rows": section_rows,
+        "legend": [(item, overall["counts"][item.status]) for item in charts.legend()],
+        "feed_query": urlencode({"document": document.slug}),
+    }
+    return TemplateResponse(request, "commitments/pages/document.html", context)
+
+
+def sector_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A sector's commitments (its children's too, primary or secondary) and their progress."""
+    sector = get_object_or_404(Sector.objects.select_related("parent"), slug=slug)
+    in_sector = Commitment.objects.in_sectors([slug])
+    page = Paginator(in_sector.for_api(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "sector": sector,
+        "children": list(Sector.objects.filter(parent=sector).order_by("position", "name")),
+        "page": page,
+        "commitments": list(page),
+        "query": urlencode({"sector": slug}),
+        "feed_query": urlencode({"sector": slug}),
+        **_progress_context(in_sector),
+    }
+    return TemplateResponse(request, "commitments/pages/sector.html", context)

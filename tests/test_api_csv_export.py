@@ -1,0 +1,203 @@
+"""The CSV a researcher downloads (API `?format=csv`, admin "Export selected as CSV") explains itself:
+status label beside the code, the latest rationale in full, the evidence count, the public page, ISO 8601
+times to the second, an optional byte-order mark for Excel; streamed, one query for all rows, and no cell
+a spreadsheet would run as a formula."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from commitments import exports
+from commitments.choices import Status
+from commitments.models import Commitment
+from tests.api_helpers import at, catalogue, review_at, user_in
+from tests.factories import CommitmentFactory, EvidenceFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/commitments/"
+HEADER = [
+    "reference",
+    "document",
+    "section",
+    "text",
+    "primary sector",
+    "status",
+    "status label",
+    "owner",
+    "priority",
+    "target date",
+    "last reviewed",
+    "stale",
+    "evidence count",
+    "latest rationale",
+    "public page",
+]
+LONG_RATIONALE = " ".join(
+    ["The Chang\u2019e-6 probe returned 1,935 g of far-side samples."] * 12
+)  # 755 chars
+
+
+@pytest.fixture
+def items() -> dict[str, Commitment]:
+    items = catalogue()
+    EvidenceFactory.create(commitment=items["moon"])
+    EvidenceFactory.create(commitment=items["moon"])
+    review_at(at("2024-01-10"), items["moon"], Status.IN_PROGRESS, rationale="Launch planned.")
+    review_at(
+        at("2024-05-03").replace(minute=4, second=5, microsecond=123456),
+        items["moon"],
+        Status.ACHIEVED,
+        rationale=LONG_RATIONALE,
+    )
+    return items
+
+
+def read_csv(response: Any) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))  # with or without a BOM
+
+
+def by_reference(rows: list[list[str]]) -> dict[str, dict[str, str]]:
+    return {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+
+
+def test_each_row_carries_the_label_the_latest_rationale_the_evidence_count_and_the_page(
+    items: dict[str, Commitment],
+) -> None:
+    response = APIClient().get(LIST, {"format": "csv"})
+
+    assert isinstance(response, StreamingHttpResponse)
+    rows = read_csv(response)
+    assert rows[0] == HEADER
+    moon = by_reference(rows)["CSP2021-II.4-02"]
+    assert moon["status"] == "achieved"
+    assert moon["status label"] == "Achieved"
+    assert moon["latest rationale"] == LONG_RATIONALE  # whole, not the list's 280-character preview
+    assert moon["evidence count"] == "2"
+    assert moon["last reviewed"] == "2024-05-03T12:04:05+00:00"  # ISO 8601, to the second
+    assert moon["public page"] == "http://testserver/commitments/CSP2021-II.4-02/"
+    water = by_reference(rows)["PLAN-1-01"]
+    assert (water["status label"], water["latest rationale"], water["evidence count"]) == (
+        "Unassessed",
+        "",
+        "0",
+    )
+    assert water["last reviewed"] == ""
+
+
+def test_no_byte_order_mark_unless_asked_for_one(items: dict[str, Commitment]) -> None:
+    plain = APIClient().get(LIST, {"format": "csv"}).getvalue()
+    for_excel = APIClient().get(LIST, {"format": "csv", "bom": "1"}).getvalue()
+
+    assert plain.startswith(b"reference,")
+    assert for_excel.startswith(b"\xef\xbb\xbfreference,")
+    assert for_excel[3:] == plain
+
+
+def test_the_progress_report_csv_takes_a_byte_order_mark_too(items: dict[str, Commitment]) -> None:
+    response = APIClient().get("/api/v1/reports/progress/", {"format": "csv", "bom": "1"})
+
+    assert response.getvalue().startswith(b"\xef\xbb\xbfgroup,")
+
+
+@pytest.mark.parametrize("value", ["yes", "2", "true"])
+def test_a_bad_bom_value_is_a_400(items: dict[str, Commitment], value: str) -> None:
+    response = APIClient().get(LIST, {"format": "csv", "bom": value})
+
+    assert response.status_code == 400
+    assert "bom" in response.content.decode()
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised_in_the_new_columns(
+    items: dict[str, Commitment],
+) -> None:
+    review_at(at("2024-06-01"), items["water"], Status.STALLED, rationale='=HYPERLINK("http://x","y")')
+
+    water = by_reference(read_csv(APIClient().get(LIST, {"format": "csv"})))["PLAN-1-01"]
+
+    assert water["latest rationale"] == '\'=HYPERLINK("http://x","y")'
+
+
+def count_export_queries(url: str, client: Any, **post: Any) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, post) if post else client.get(url)
+        rows = read_csv(response)
+    return len(queries), len(rows) - 1
+
+
+def test_the_api_export_reads_all_rows_in_one_query(items: dict[str, Commitment]) -> None:
+    few = count_export_queries(LIST + "?format=csv", APIClient())
+    for _ in range(30):
+        commitment = CommitmentFactory.create()
+        EvidenceFactory.create(commitment=commitment)
+        review_at(at("2024-02-01"), commitment, Status.STALLED, rationale="Late.")
+    many = count_export_queries(LIST + "?format=csv", APIClient())
+
+    assert few == (1, 5)
+    assert many == (1, 35)
+
+
+def test_the_admin_export_has_the_same_columns_and_one_query_for_the_rows(
+    items: dict[str, Commitment],
+) -> None:
+    client = Client()
+    client.force_login(user_in("analyst", username="exporter"))
+    changelist = reverse("admin:commitments_commitment_changelist")
+    selected = [commitment.pk for commitment in items.values()]
+
+    few_queries, few_rows = count_export_queries(
+        changelist, client, action="export_csv", _selected_action=selected
+    )
+    for _ in range(30):
+        selected.append(CommitmentFactory.create().pk)
+        review_at(at("2024-02-01"), Commitment.objects.get(pk=selected[-1]), Status.STALLED)
+    many_queries, many_rows = count_export_queries(
+        changelist, client, action="export_csv", _selected_action=selected
+    )
+    body = client.post(changelist, {"action": "export_csv", "_selected_action": selected}).getvalue()
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+    assert (few_rows, many_rows) == (5, 35)
+    assert few_queries == many_queries
+    assert body.startswith("\ufeff".encode())  # for the spreadsheet it is opened in
+    assert rows[0] == HEADER
+    assert by_reference(rows)["CSP2021-II.4-02"]["latest rationale"] == LONG_RATIONALE
+
+
+def test_export_times_are_in_the_site_time_zone_with_their_offset(
+    items: dict[str, Commitment], settings: Any
+) -> None:
+    settings.TIME_ZONE = "Asia/Shanghai"
+
+    moon = by_reference(read_csv(APIClient().get(LIST, {"format": "csv"})))["CSP2021-II.4-02"]
+
+    assert moon["last reviewed"] == "2024-05-03T20:04:05+08:00"
+    assert datetime.datetime.fromisoformat(moon["last reviewed"]) == datetime.datetime(
+        2024, 5, 3, 12, 4, 5, tzinfo=datetime.UTC
+    )
+
+
+def test_the_header_is_the_exported_constant() -> None:
+    assert list(exports.COMMITMENT_COLUMNS) == HEADER
+
+
+def test_a_reference_no_page_can_have_leaves_the_link_empty_and_the_download_whole(
+    items: dict[str, Commitment],
+) -> None:
+    CommitmentFactory.create(document=items["moon"].document, reference="BAD/1")
+
+    rows = by_reference(read_csv(APIClient().get(LIST, {"format": "csv"})))
+
+    assert rows["BAD/1"]["public page"] == ""
+    assert len(rows) == 6
