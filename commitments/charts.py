@@ -11,23 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from commitments.choices import STATUS_BADGE_COLOURS, Status
+from commitments.choices import Status
 from commitments.display import status_label
-
-# Chart fills: the badge colours, so a status looks the same in a badge, a bar and the legend.
-FILLS: Final = {status: colours[0] for status, colours in STATUS_BADGE_COLOURS.items()}
-STROKE: Final = "#374151"
 
 
 @dataclass(frozen=True)
 class LegendItem:
+    # Colours come from CSS classes (status-<code>), the badge palette: one look in badge, bar and legend.
     status: str
     label: str
-    fill: str
 
 
 def legend(statuses: Sequence[str] | None = None) -> list[LegendItem]:
-    return [LegendItem(status, status_label(status), FILLS[status]) for status in statuses or Status.values]
+    return [LegendItem(status, status_label(status)) for status in statuses or Status.values]
 
 
 # --- Stacked bars: status by sector (or by any grouping of the progress report) -------------------
@@ -40,7 +36,6 @@ class Segment:
     count: int
     x: float
     width: float
-    fill: str
 
 
 @dataclass(frozen=True)
@@ -84,9 +79,7 @@ def stacked_bars(
             count = row["counts"][status]
             if count:
                 length = plot_width * count / longest
-                segments.append(
-                    Segment(status, status_label(status), count, round(x, 2), round(length, 2), FILLS[status])
-                )
+                segments.append(Segment(status, status_label(status), count, round(x, 2), round(length, 2)))
                 x += length
         label = row["label"] or "No sector"
         bars.append(
@@ -110,7 +103,6 @@ BURN_UP_STATUSES: Final = [Status.ACHIEVED, Status.PARTIALLY_ACHIEVED, Status.IN
 class Area:
     status: str
     label: str
-    fill: str
     points: str  # an SVG polygon's points
 
 
@@ -173,7 +165,7 @@ def burn_up(points: list[dict[str, Any]], *, width: int = 720, height: int = 280
     for status in BURN_UP_STATUSES:
         above = [below[i] + points[i]["counts"][status] for i in range(count)]
         outline = [xy(i, above[i]) for i in range(count)] + [xy(i, below[i]) for i in reversed(range(count))]
-        areas.append(Area(status, status_label(status), FILLS[status], " ".join(outline)))
+        areas.append(Area(status, status_label(status), " ".join(outline)))
         below = above
     total_line = " ".join(xy(i, point["total"]) for i, point in enumerate(points))
     x_ticks = [
