@@ -192,7 +192,7 @@ def test_no_page_asks_any_host_but_the_server_and_every_page_fits_a_phone(
             tab.wait_for_load_state("networkidle")
             width = tab.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"{url} is {width} px wide on a {viewport['width']} px screen"
-        screenshot(tab, f"commitment-{name}")
+        screenshot(tab, f"sector-{name}")  # the last of PUBLIC_PAGES
         tab.context.close()
         elsewhere = [url for url in requests if not url.startswith((live_server.url, "data:"))]
         assert elsewhere == [], f"requests to other hosts: {elsewhere}"
