@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from commitments.display import status_label
-from commitments.filters import CommitmentFilterSet
+from commitments.filters import UNKNOWN_COMMITMENT, CommitmentFilterSet, is_reference
 from commitments.models import Commitment, Review
 from commitments.views import filter_query
 
@@ -45,6 +45,8 @@ class StatusChangesFeed(Feed):
             raise BadRequest(f"Cannot follow this selection: {problems}")
         commitments = filterset.qs
         if reference:
+            if not is_reference(reference):
+                raise BadRequest(UNKNOWN_COMMITMENT.format(value=reference))
             commitments = commitments.filter(reference=reference)
         described = ", ".join(
             [f"{name} {value}" for name, value in params.items() if value]

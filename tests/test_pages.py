@@ -292,8 +292,9 @@ def test_a_confirming_review_is_not_a_status_change_in_the_feed() -> None:
     assert len(feed.entries) == 2
 
 
-def test_a_feed_of_an_unknown_selection_is_a_400() -> None:
-    assert Client().get("/feeds/changes/?status=nonsense").status_code == 400
+@pytest.mark.parametrize("query", ["status=nonsense", "sector=nope", "commitment=NOPE-1"])
+def test_a_feed_of_an_unknown_selection_is_a_400(query: str) -> None:
+    assert Client().get(f"/feeds/changes/?{query}").status_code == 400
 
 
 def test_markup_in_the_data_is_text_on_every_page() -> None:
