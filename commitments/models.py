@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -30,6 +30,11 @@ from commitments.querysets import (
     SectionManager,
     SectorManager,
 )
+
+# Commitment references are "<prefix>-<section key>-<NN>" and appear in URLs: the prefix is capital
+# letters and digits, in groups joined by dashes (CSP2021, UK-ODWP-2012).
+REFERENCE_PREFIX_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
+REFERENCE_PREFIX_RULE = "capital letters and digits, in groups joined by dashes, at most 20, e.g. CSP2021"
 
 # Only web links may be stored or rendered: `javascript:` and `data:` URLs become live links.
 http_url_validator = URLValidator(schemes=["http", "https"])
@@ -74,6 +79,9 @@ class Document(models.Model):
         "reference prefix",
         max_length=20,
         unique=True,
+        validators=[
+            RegexValidator(REFERENCE_PREFIX_PATTERN, f"A reference prefix is {REFERENCE_PREFIX_RULE}.")
+        ],
         help_text="Prefix of every commitment reference, e.g. CSP2021 (gives CSP2021-II.4-03).",
     )
     title = models.CharField(
@@ -106,6 +114,10 @@ class Document(models.Model):
                 | Q(source_url__istartswith="http://")
                 | Q(source_url__istartswith="https://"),
                 name="%(app_label)s_%(class)s_source_url_http",
+            ),
+            models.CheckConstraint(
+                condition=Q(reference_prefix__regex=REFERENCE_PREFIX_PATTERN),
+                name="%(app_label)s_%(class)s_reference_prefix_format",
             ),
         ]
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from commitments.importer.parser import ExtractedDocument, extract, read_document
+from commitments.importer.parser import ExtractedDocument, extract
+from commitments.importer.sources import read_document
 from tests.test_extractor_scoring import load_labels, score, section_agreement, tokens
 
 SHARED_SOURCE = (

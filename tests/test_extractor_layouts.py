@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from commitments.importer.parser import DocumentError, ExtractedDocument, extract, read_document
+from commitments.importer.parser import ExtractedDocument, extract
+from commitments.importer.sources import DocumentError, read_document
 
 
 def texts(doc: ExtractedDocument) -> list[str]:
@@ -462,7 +463,7 @@ def test_directory_is_a_document_error(tmp_path: Path) -> None:
         (b"", "empty"),
         (b" \r\n\t\n", "only whitespace"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-        (b"\xff\xfeT\x00h\x00e\x00", "UTF-16"),
+        (b"T\x00h\x00e\x00 \x00", "UTF-16 needs a byte-order mark"),
         (bytes(range(0x80, 0x100)) * 4, "not UTF-8"),
     ],
 )

@@ -67,6 +67,34 @@ def score(predicted: list[str], labels: list[str], threshold: float = 0.9) -> Sc
     return Score(recall, precision, sorted(pairs), missed, spurious)
 
 
+def score_commitments(predicted: list[str], commitments: list[list[str]], threshold: float = 0.9) -> Score:
+    """Like score(), where each labelled commitment may be printed more than once (its occurrences):
+    a prediction of any occurrence finds it, and a second prediction of the same commitment is
+    spurious (one commitment, one tracked item)."""
+    predicted_tokens = [tokens(t) for t in predicted]
+    occurrence_tokens = [[tokens(t) for t in occurrences] for occurrences in commitments]
+    candidates = []
+    for i, p in enumerate(predicted_tokens):
+        for j, occurrences in enumerate(occurrence_tokens):
+            ratio = max((1.0 if p == o else overlap(p, o)) for o in occurrences)
+            if ratio >= threshold:
+                candidates.append((-ratio, i, j))
+    candidates.sort()
+    used_p: set[int] = set()
+    used_l: set[int] = set()
+    pairs = []
+    for _, i, j in candidates:
+        if i not in used_p and j not in used_l:
+            used_p.add(i)
+            used_l.add(j)
+            pairs.append((i, j))
+    recall = len(pairs) / len(commitments) if commitments else 1.0
+    precision = len(pairs) / len(predicted) if predicted else 1.0
+    missed = [commitments[j][0] for j in range(len(commitments)) if j not in used_l]
+    spurious = [predicted[i] for i in range(len(predicted)) if i not in used_p]
+    return Score(recall, precision, sorted(pairs), missed, spurious)
+
+
 def load_labels(name: str) -> list[dict[str, object]]:
     labels: list[dict[str, object]] = json.loads((DATA / name).read_text(encoding="utf-8"))
     return labels

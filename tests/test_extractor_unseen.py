@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import pytest
 
-from commitments.importer.parser import extract, read_document
+from commitments.importer.parser import extract
+from commitments.importer.sources import read_document
 from tests.test_extractor_scoring import DATA, load_labels, score, section_agreement
 
 DOCUMENTS = [

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments.importer import parser
 from commitments.importer.seed import FIXTURES
+from commitments.importer.sources import read_document
 from commitments.models import Commitment, CommitmentSector, Document
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ MANIFEST = json.loads((FIXTURES / "china-space-program-2021.json").read_text(enc
 
 
 def test_sector_file_covers_exactly_the_extracted_commitments() -> None:
-    text = parser.read_document(FIXTURES / MANIFEST["text"])
+    text = read_document(FIXTURES / MANIFEST["text"])
     call_command("bootstrap", stdout=io.StringIO())
     references = set(Commitment.objects.values_list("reference", flat=True))
     assert len(references) == len(parser.extract(text).commitments) == 101

@@ -25,7 +25,15 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from commitments.importer import parser
-from commitments.models import Commitment, CommitmentSector, Document, Section, Sector
+from commitments.models import (
+    REFERENCE_PREFIX_PATTERN,
+    REFERENCE_PREFIX_RULE,
+    Commitment,
+    CommitmentSector,
+    Document,
+    Section,
+    Sector,
+)
 from commitments.services import stamp_new_version
 
 REVISION_SIMILARITY = 0.85
@@ -50,10 +58,14 @@ class DocumentMeta:
 
     def resolved(self) -> DocumentMeta:
         slug = self.slug or slugify(self.title)[:80].strip("-")
-        prefix = self.reference_prefix or re.sub(r"[^A-Z0-9]", "", slug.upper())[:20]
-        if not slug or not prefix:
+        if not slug:
             raise DocumentImportError(
                 "give the document a --slug: its title has no letters or digits to make one from"
+            )
+        prefix = self.reference_prefix.strip().upper() or default_reference_prefix(self.title, slug)
+        if len(prefix) > 20 or not re.match(REFERENCE_PREFIX_PATTERN, prefix):
+            raise DocumentImportError(
+                f"reference prefix {prefix!r} is not usable: a prefix is {REFERENCE_PREFIX_RULE}"
             )
         if self.period_end < self.period_start:
             raise DocumentImportError(
@@ -62,6 +74,39 @@ class DocumentMeta:
         if self.source_url and not re.match(r"(?i)^https?://", self.source_url):
             raise DocumentImportError(f"source URL must be http:// or https://, not {self.source_url!r}")
         return DocumentMeta(**{**self.__dict__, "slug": slug, "reference_prefix": prefix})
+
+
+_SMALL_WORDS = {
+    "a",
+    "an",
+    "and",
+    "the",
+    "of",
+    "for",
+    "in",
+    "on",
+    "to",
+    "at",
+    "by",
+    "with",
+    "from",
+    "its",
+    "our",
+}
+
+
+def default_reference_prefix(title: str, slug: str) -> str:
+    """A readable prefix: the initials of the title before any subtitle, and its year
+    ("China's Space Program: A 2021 Perspective" gives CSP2021); else the slug's first letters."""
+    head = re.split(r"\s[:–—-]\s|:", title, maxsplit=1)[0]
+    words = [
+        word for word in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)?", head) if word.lower() not in _SMALL_WORDS
+    ]
+    initials = "".join(word[0] for word in words).upper()
+    year = re.search(r"\b(?:19|20)\d\d\b", title)
+    if len(initials) >= 2:
+        return (initials[:12] + (year.group() if year else ""))[:20]
+    return re.sub(r"[^A-Z0-9]", "", slug.upper())[:12] or "DOC"
 
 
 @dataclass(frozen=True)
@@ -133,13 +178,23 @@ def normalise(text: str) -> str:
 
 
 def _section_keys(sections: Iterable[parser.Section]) -> dict[tuple[str, ...], str]:
-    """Stable dotted keys ("II.4") from the heading numbers; unnumbered headings use their title."""
+    """Stable dotted keys ("II.4", "2.1") that read as the document numbers its headings; unnumbered
+    headings use their title."""
     keys: dict[tuple[str, ...], str] = {}
+    numbers: dict[tuple[str, ...], str] = {}
     used: set[str] = set()
     for section in sections:
         own = section.number or slugify(section.title).upper()[:24] or "S"
         parent_key = keys.get(section.path[:-1])
-        key = f"{parent_key}.{own}" if parent_key else own
+        parent_number = numbers.get(section.path[:-1], "")
+        number = section.number or ""
+        if parent_key and parent_number and number.startswith(f"{parent_number}."):
+            # Numbered in full under its parent ("2.1" under "2"): the printed number replaces the
+            # parent's own at the end of the key, so the key is "2.1", not "2.2.1".
+            key = parent_key.removesuffix(parent_number) + number
+        else:
+            key = f"{parent_key}.{own}" if parent_key else own
+        numbers[section.path] = number
         candidate, n = key, 2
         while candidate in used:  # two identical headings under one parent
             candidate, n = f"{key}-{n}", n + 1

@@ -9,7 +9,6 @@ paragraphs); the sentence rules in ``rules.py``. What counts as a commitment: do
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field, replace
 
@@ -31,10 +30,6 @@ from commitments.importer.text import (
     split_lines,
     words,
 )
-
-
-class DocumentError(ValueError):
-    """Readable one-line reason the input is not a usable document."""
 
 
 @dataclass(frozen=True)
@@ -67,54 +62,6 @@ class ExtractedDocument:
 
 # ---------------------------------------------------------------------------------------------
 # Reading files
-
-
-def read_document(path: str | os.PathLike[str]) -> str:
-    """The text of a UTF-8 document (BOM removed, line endings untouched), or DocumentError."""
-    name = os.fspath(path)
-    try:
-        with open(name, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise DocumentError(f"cannot read {name}: no such file") from None
-    except IsADirectoryError:
-        raise DocumentError(f"cannot read {name}: is a directory, not a file") from None
-    except PermissionError:
-        raise DocumentError(f"cannot read {name}: permission denied") from None
-    except OSError as err:
-        raise DocumentError(f"cannot read {name}: {err.strerror or err}") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DocumentError(f"cannot read {name}: UTF-16 text is not supported, save the file as UTF-8")
-    if b"\x00" in data:
-        raise DocumentError(f"cannot read {name}: binary file (contains NUL bytes), expected plain text")
-    try:
-        decoded: str | None = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        decoded = _decode_legacy(data)
-        if decoded is None:
-            byte = f"0x{data[err.start]:02x}"
-            raise DocumentError(
-                f"cannot read {name}: not UTF-8 text (invalid byte {byte} at offset {err.start})"
-            ) from None
-    text = (decoded or "").removeprefix("\ufeff")
-    if not text.strip():
-        reason = "the file is empty" if not text else "the file contains only whitespace"
-        raise DocumentError(f"cannot read {name}: {reason}")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v")
-    if controls > max(8, len(text) // 200):
-        raise DocumentError(f"cannot read {name}: binary file (control characters), expected plain text")
-    return text
-
-
-def _decode_legacy(data: bytes) -> str | None:
-    """Windows-1252 for files that are clearly text but not UTF-8 (a few accented letters or quotes)."""
-    high = sum(1 for byte in data if byte >= 0x80)
-    if high > max(16, len(data) // 20):
-        return None
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from commitments.importer import parser
 from commitments.importer.loader import DocumentMeta, ImportReport, import_document, read_sector_assignments
+from commitments.importer.sources import read_document
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 SEED_MANIFESTS = ("china-space-program-2021.json",)
@@ -34,7 +34,7 @@ def load_seed(manifest: Path) -> ImportReport:
         source_url=doc.get("source_url", ""),
         language=doc.get("language", "en"),
     )
-    text = parser.read_document(manifest.parent / spec["text"])
+    text = read_document(manifest.parent / spec["text"])
     return import_document(text, meta, sector_assignments=read_sector_assignments(spec.get("sectors", {})))
 
 

@@ -1,4 +1,4 @@
-"""Print the commitments a plain-text policy document would yield, without touching the database."""
+"""Print the commitments a policy document (text, HTML or PDF) would yield, without touching the database."""
 
 from __future__ import annotations
 
@@ -7,14 +7,20 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.importer.parser import DocumentError, extract, read_document, to_json
+from commitments.importer.parser import extract, to_json
+from commitments.importer.sources import DocumentError, read_document
 
 
 class Command(BaseCommand):
-    help = "Extract the heading tree and commitments of a plain-text policy document and print them."
+    help = "Extract the heading tree and commitments of a policy document (text, HTML or PDF) and print them."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("path", help="UTF-8 plain-text file, e.g. china-space-program-2021.txt")
+        parser.add_argument(
+            "path", help="plain text in any common encoding, a saved web page (.html) or a PDF"
+        )
+        parser.add_argument(
+            "--encoding", help="the text's encoding when it cannot be told from the bytes, e.g. gb18030"
+        )
         parser.add_argument(
             "--format",
             choices=["json", "text"],
@@ -24,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            text = read_document(options["path"])
+            text = read_document(options["path"], encoding=options["encoding"])
         except DocumentError as err:
             raise CommandError(str(err)) from err
         doc = extract(text)

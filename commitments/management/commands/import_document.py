@@ -1,4 +1,4 @@
-"""Import a plain-text policy document: sections and commitments, idempotent and transactional."""
+"""Import a policy document (text, HTML or PDF): sections and commitments, idempotent and transactional."""
 
 from __future__ import annotations
 
@@ -15,17 +15,23 @@ from commitments.importer.loader import (
     import_document,
     read_sector_assignments,
 )
+from commitments.importer.sources import DocumentError, read_document
 from commitments.management.arguments import iso_date
 
 
 class Command(BaseCommand):
     help = (
-        "Parse a plain-text policy document into sections and commitments and load it. Re-importing the "
-        "same file changes nothing; a revised text keeps unchanged commitments and reports vanished ones."
+        "Parse a policy document (text, HTML or PDF) into sections and commitments and load it. Re-importing "
+        "the same file changes nothing; a revised text keeps unchanged commitments and reports vanished ones."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="UTF-8 plain-text file")
+        parser.add_argument(
+            "path", help="plain text in any common encoding, a saved web page (.html) or a PDF"
+        )
+        parser.add_argument(
+            "--encoding", help="the text's encoding when it cannot be told from the bytes, e.g. gb18030"
+        )
         parser.add_argument("--title", help="document title (default: the title found in the text)")
         parser.add_argument("--publisher", default="")
         parser.add_argument("--published-on", type=iso_date, help="YYYY-MM-DD")
@@ -48,7 +54,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            text = parser.read_document(options["path"])
+            text = read_document(options["path"], encoding=options["encoding"])
             title = options["title"] or parser.extract(text).title
             if not title:
                 raise CommandError(f"{options['path']}: no title found in the text; pass --title")
@@ -65,7 +71,7 @@ class Command(BaseCommand):
             )
             assignments = self._assignments(options["sectors"])
             report = import_document(text, meta, sector_assignments=assignments, dry_run=options["dry_run"])
-        except (parser.DocumentError, DocumentImportError) as error:
+        except (DocumentError, DocumentImportError) as error:
             raise CommandError(str(error)) from None
         for line in report.lines():
             self.stdout.write(line)

@@ -1,0 +1,82 @@
+"""The extractor on real documents nobody on the team wrote (`shared/corpus/`, sources in its
+SOURCES.md), against labels made by hand before the extractor saw them (docs/importing.md,
+"Labelling rules"). The labels are offsets into each document; the texts stay outside the repository.
+
+    .venv/bin/pytest tests/test_extractor_corpus.py -s     # prints recall, precision, misses per document
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from typing import Any
+
+import pytest
+
+from commitments.importer.parser import extract
+from commitments.importer.sources import read_document
+from tests.environment import missing_service, shared_dir
+from tests.test_extractor_scoring import DATA, Score, score_commitments
+
+LABELS = DATA / "corpus"
+DOCUMENTS = sorted(path.stem for path in LABELS.glob("*.json"))
+RECALL = PRECISION = 0.95
+
+
+@cache
+def labelled(name: str) -> tuple[str, dict[str, Any]]:
+    path = shared_dir() / "corpus" / f"{name}.txt"
+    if not path.exists():
+        missing_service(f"needs the real corpus at {path.parent} (set TRACKER_SHARED_DIR)")
+    labels = json.loads((LABELS / f"{name}.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest == labels["sha256"], f"{path} changed since it was labelled: label it again"
+    return read_document(path), labels
+
+
+def commitments_of(text: str, labels: dict[str, Any]) -> list[list[str]]:
+    """Each labelled commitment as the list of its occurrences' texts (repeats join their first)."""
+    groups: list[list[str]] = []
+    first_of: dict[int, int] = {}
+    for index, item in enumerate(labels["items"]):
+        span = text[item["start"] : item["end"]]
+        if "repeat_of" in item:
+            groups[first_of[item["repeat_of"]]].append(span)
+        else:
+            first_of[index] = len(groups)
+            groups.append([span])
+    return groups
+
+
+def measure(name: str) -> Score:
+    text, labels = labelled(name)
+    predicted = [commitment.text for commitment in extract(text).commitments]
+    return score_commitments(predicted, commitments_of(text, labels))
+
+
+def test_every_document_of_the_corpus_is_labelled() -> None:
+    corpus = shared_dir() / "corpus"
+    if not corpus.exists():
+        missing_service(f"needs the real corpus at {corpus} (set TRACKER_SHARED_DIR)")
+    assert sorted(path.stem for path in corpus.glob("*.txt")) == DOCUMENTS
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_labels_point_at_whole_items_in_document_order(name: str) -> None:
+    text, labels = labelled(name)
+    previous_end = 0
+    for item in labels["items"]:
+        span = text[item["start"] : item["end"]]
+        assert span == span.strip(), item
+        assert span.startswith(item["key"]), item
+        assert item["start"] >= previous_end, item
+        previous_end = item["end"]
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_recall_and_precision_on_the_real_corpus(name: str) -> None:
+    result = measure(name)
+    print(result.report(name))
+    assert result.recall >= RECALL, result.report(name)
+    assert result.precision >= PRECISION, result.report(name)
