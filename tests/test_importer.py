@@ -276,3 +276,91 @@ def test_a_bad_date_on_the_command_line_is_an_error_line_not_a_traceback(argv: l
     assert result.returncode != 0
     assert "is not a date: use YYYY-MM-DD" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+NUMBERED_IN_FULL = """\
+A Plan for Water: 2026-2030
+
+1 Introduction
+
+The Ministry will publish the plan every year.
+
+2 Water supply
+
+2.1 Drinking water
+
+The Ministry will connect every village to safe water by 2030.
+
+2.2 Waste water
+
+The Ministry will build 40 treatment plants.
+
+2.2.1 Rural areas
+
+The Ministry will build 12 of them in rural districts.
+"""
+
+
+def test_sections_numbered_in_full_keep_their_printed_numbers(tmp_path: Path) -> None:
+    run_import(write(tmp_path, NUMBERED_IN_FULL))
+
+    keys = set(Section.objects.values_list("key", flat=True))
+    assert keys == {"1", "2", "2.1", "2.2", "2.2.1"}
+    assert set(Commitment.objects.values_list("reference", flat=True)) == {
+        "RIV-1-01",
+        "RIV-2.1-01",
+        "RIV-2.2-01",
+        "RIV-2.2.1-01",
+    }
+
+
+@pytest.mark.parametrize(
+    ("title", "prefix"),
+    [
+        ("China's Space Program: A 2021 Perspective", "CSP2021"),
+        ("A Plan for Water: 2026-2030", "PW2026"),
+        ("Federal Data Strategy — 2020 Action Plan", "FDS2020"),
+        ("Open Data White Paper: Unleashing the Potential", "ODWP"),
+    ],
+)
+def test_the_default_reference_prefix_is_the_titles_initials_and_year(
+    tmp_path: Path, title: str, prefix: str
+) -> None:
+    args = ["--period-start", "2026-01-01", "--period-end", "2030-12-31", "--title", title]
+    call_command("import_document", str(write(tmp_path, NUMBERED_IN_FULL)), *args, stdout=io.StringIO())
+
+    assert Document.objects.get().reference_prefix == prefix
+
+
+@pytest.mark.parametrize("prefix", ["CSP/2021", "CSP 2021", "-CSP", "CSP--2021", "A" * 21, "ÄB"])
+def test_a_bad_reference_prefix_is_refused_in_one_line(tmp_path: Path, prefix: str) -> None:
+    args = [
+        "--period-start",
+        "2026-01-01",
+        "--period-end",
+        "2030-12-31",
+        "--slug",
+        "water",
+        f"--prefix={prefix}",  # one argument, so "-CSP" is a value, not an option
+    ]
+    with pytest.raises(
+        CommandError, match=r"^reference prefix .* is not usable: a prefix is capital letters"
+    ):
+        call_command("import_document", str(write(tmp_path, NUMBERED_IN_FULL)), *args, stdout=io.StringIO())
+    assert not Document.objects.exists()
+
+
+def test_a_lowercase_prefix_is_read_in_capitals(tmp_path: Path) -> None:
+    args = ["--period-start", "2026-01-01", "--period-end", "2030-12-31", "--prefix", "water-2026"]
+    call_command("import_document", str(write(tmp_path, NUMBERED_IN_FULL)), *args, stdout=io.StringIO())
+
+    assert Document.objects.get().reference_prefix == "WATER-2026"
+
+
+def test_the_database_refuses_a_prefix_that_would_break_references() -> None:
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import DocumentFactory
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DocumentFactory.create(reference_prefix="CSP/2021")

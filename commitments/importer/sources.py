@@ -260,6 +260,7 @@ _BLOCKS = _HEADINGS | {
     "legend",
 }
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_LINE_BREAK = "\x00"  # stands for <br> until the markup's own whitespace is collapsed
 
 
 def html_to_text(html: str) -> str:
@@ -288,7 +289,9 @@ def _blocks(node: Tag) -> Iterator[str]:
     inline: list[str] = []
 
     def flush() -> Iterator[str]:
-        text = _SPACES.sub(" ", "".join(inline)).strip()
+        # Whitespace in the markup is one space; a <br> is a line break.
+        lines = (_SPACES.sub(" ", line).strip() for line in "".join(inline).split(_LINE_BREAK))
+        text = "\n".join(line for line in lines if line)
         inline.clear()
         if text:
             yield text
@@ -298,7 +301,7 @@ def _blocks(node: Tag) -> Iterator[str]:
             inline.append(str(child) if isinstance(child, NavigableString) else "")
             continue
         if child.name == "br":
-            inline.append("\n")
+            inline.append(_LINE_BREAK)
         elif child.name in {"ul", "ol"}:
             yield from flush()
             yield from _list_items(child)
@@ -338,7 +341,9 @@ def pdf_to_text(data: bytes, *, name: str) -> str:
 
     pages: list[str] = []
     try:
-        for page in extract_pages(io.BytesIO(data), laparams=LAParams()):
+        # char_margin 4 (pdfminer's default is 2): the wide gaps of justified text stay inside a
+        # line instead of splitting it into blocks; a column gutter is wider still.
+        for page in extract_pages(io.BytesIO(data), laparams=LAParams(char_margin=4.0)):
             blocks = [
                 "\n".join(_SPACES_IN_LINE.sub(" ", line).strip() for line in element.get_text().splitlines())
                 for element in page

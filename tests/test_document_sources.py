@@ -1,0 +1,230 @@
+"""Documents as they arrive: text in any common encoding, saved web pages and PDFs. Each yields the
+same commitments and sections as its plain-text version, or is refused in one line — never imported
+as mojibake."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from commitments.importer.parser import ExtractedDocument, extract
+from commitments.importer.sources import DocumentError, document_text, read_document
+
+SEED = Path(__file__).resolve().parent.parent / "fixtures" / "china-space-program-2021.txt"
+NAMES = {"Chang'e-6": "嫦娥六号 Chang'e-6", "Tiangong": "天宫 Tiangong", "BeiDou": "北斗 BeiDou"}
+TRADITIONAL = {"Chang'e-6": "嫦娥六號 Chang'e-6", "Tiangong": "天宮 Tiangong", "BeiDou": "北斗 BeiDou"}
+
+
+def with_names(names: dict[str, str], once: bool = False) -> str:
+    text = SEED.read_text(encoding="utf-8")
+    for english, both in names.items():
+        text = text.replace(english, both, 1 if once else -1)
+    return text
+
+
+# --- Encodings -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        (with_names(NAMES), "gb18030"),
+        (with_names(NAMES, once=True), "gb18030"),
+        (with_names(TRADITIONAL), "big5"),
+        (with_names(TRADITIONAL, once=True), "big5"),
+        (SEED.read_text(encoding="utf-8").replace("\u03b1", "a").replace("space", "spåce café"), "cp1252"),
+        (with_names(NAMES), "utf-8-sig"),
+        (with_names(NAMES), "utf-16"),  # with its byte-order mark
+        (with_names(NAMES), "utf-16-be"),
+    ],
+    ids=[
+        "gbk",
+        "gbk-one-name",
+        "big5",
+        "big5-one-name",
+        "windows-1252",
+        "utf-8-bom",
+        "utf-16-le",
+        "utf-16-be",
+    ],
+)
+def test_a_document_in_a_common_encoding_reads_as_written(text: str, encoding: str) -> None:
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+
+    assert document_text(data, name="plan.txt") == text
+
+
+def test_bytes_that_fit_more_than_one_encoding_are_refused_in_one_line_naming_them() -> None:
+    # "Ö" then "Ð": as GB18030 one Chinese character, as Windows-1252 two letters: nothing tells.
+    data = "The Ministry will fund the ÖÐ institute.\n".encode("cp1252")
+
+    with pytest.raises(DocumentError) as refused:
+        document_text(data, name="plan.txt")
+
+    message = str(refused.value)
+    assert "GB18030/GBK" in message
+    assert "Windows-1252" in message
+    assert "--encoding" in message
+    assert "\n" not in message
+
+
+def test_the_encoding_can_be_named(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes("The Ministry will fund the ÖÐ institute.\n".encode("cp1252"))
+
+    assert read_document(path, encoding="cp1252") == "The Ministry will fund the ÖÐ institute.\n"
+    with pytest.raises(DocumentError, match="unknown encoding 'klingon'"):
+        read_document(path, encoding="klingon")
+
+
+def test_utf16_without_a_byte_order_mark_is_refused() -> None:
+    with pytest.raises(DocumentError, match="UTF-16 needs a byte-order mark"):
+        document_text("The Ministry will act.".encode("utf-16-le"), name="plan.txt")
+
+
+def test_a_gbk_file_imports_with_its_chinese_names(tmp_path: Path, db: None) -> None:
+    from commitments.models import Commitment
+
+    path = tmp_path / "plan.txt"
+    path.write_bytes(with_names(NAMES).encode("gb18030"))
+
+    call_command(
+        "import_document",
+        str(path),
+        "--period-start",
+        "2022-01-01",
+        "--period-end",
+        "2026-12-31",
+        stdout=io.StringIO(),
+    )
+
+    assert Commitment.objects.filter(text__contains="嫦娥六号 Chang'e-6").exists()
+    assert not Commitment.objects.filter(text__contains="Ã").exists()
+
+
+def test_an_unreadable_encoding_fails_the_command_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes("The Ministry will fund the ÖÐ institute.\n".encode("cp1252"))
+
+    with pytest.raises(CommandError, match=r"^cannot read .*plan\.txt: not UTF-8, and it could be"):
+        call_command("extract_commitments", str(path), stdout=io.StringIO())
+    output = io.StringIO()
+    call_command("extract_commitments", str(path), "--encoding", "cp1252", "--format", "text", stdout=output)
+    assert "ÖÐ institute" in output.getvalue()
+
+
+# --- The same document as text, as a web page and as a PDF ---------------------------------------
+
+
+def outline(doc: ExtractedDocument) -> tuple[list[str], list[tuple[str, ...]]]:
+    """What must not depend on the format: the commitments' words and the sections' headings."""
+    return [" ".join(c.text.split()) for c in doc.commitments], [s.path for s in doc.sections]
+
+
+_HEADING = re.compile(r"^(?:Preamble|Conclusion|[IVX]+\.\s|\d+\.\s|\(\d+\)\s)")
+
+
+def as_web_page(text: str) -> str:
+    """The document as a publisher's web page: site navigation, a banner, scripts and a footer around
+    the text, which sits in <main> as headings, paragraphs and lists."""
+    body: list[str] = []
+    for block in (block.strip() for block in text.split("\n\n")):
+        if not block:
+            continue
+        lines = block.splitlines()
+        if all(line.startswith("- ") for line in lines):
+            items = "".join(f"<li>{html.escape(line[2:])}</li>" for line in lines)
+            body.append(f"<ul>{items}</ul>")
+        elif len(lines) == 1 and _HEADING.match(block):
+            level = "h2" if re.match(r"^(?:[IVX]+\.|Preamble|Conclusion)", block) else "h3"
+            body.append(f"<{level}>{html.escape(block)}</{level}>")
+        else:
+            body.append("<p>" + "<br>\n".join(html.escape(line) for line in lines) + "</p>")
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>White paper</title>"
+        "<script>var tracker = 1;</script><style>p { margin: 0 }</style></head><body>"
+        "<header><a href='/'>State Council</a>"
+        "<nav><a href='/en'>English</a> <a href='/zh'>中文</a></nav></header>"
+        f"<main>{''.join(body)}</main>"
+        "<footer>Copyright 2022 <a href='/contact'>Contact us</a></footer>"
+        "<script>document.write('ads');</script></body></html>"
+    )
+
+
+def test_a_web_page_yields_its_main_text_without_the_sites_furniture() -> None:
+    page = as_web_page("Plan\n\nThe Ministry will act.\n\n- Build dams\n")
+
+    text = document_text(page.encode("utf-8"), name="plan.html")
+
+    assert text == "White paper\n\nPlan\n\nThe Ministry will act.\n\n- Build dams\n"
+
+
+def test_a_web_page_of_the_seed_gives_the_commitments_and_sections_of_its_text() -> None:
+    text = SEED.read_text(encoding="utf-8")
+
+    from_page = extract(document_text(as_web_page(text).encode("utf-8"), name="paper.html"))
+
+    assert outline(from_page) == outline(extract(text))
+
+
+def latin(text: str) -> str:
+    """The text in the characters a PDF's standard fonts have (the PDF below is made with those)."""
+    plain = text.translate(str.maketrans("’‘“”–—", "''\"\"--"))
+    return plain.encode("latin-1", "replace").decode("latin-1")
+
+
+def as_pdf(text: str) -> bytes:
+    """The document typeset as a PDF: A4, justified paragraphs wrapped to the page, a running header
+    with the title and a page number in the footer on every page."""
+    fpdf = pytest.importorskip("fpdf", reason="needs fpdf2 (pip install -e '.[dev]')")
+
+    class Paper(fpdf.FPDF):  # type: ignore[name-defined]  # importorskip gives a plain module
+        def header(self) -> None:
+            self.set_font("Helvetica", "I", 8)
+            self.cell(0, 8, "China's Space Program: A 2021 Perspective", align="C")
+            self.ln(10)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", "", 8)
+            self.cell(0, 10, str(self.page_no()), align="C")
+
+    pdf = Paper(format="A4")
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for block in paragraphs(text):
+        pdf.multi_cell(0, 5.5, block)
+        pdf.ln(3)
+    return bytes(pdf.output())
+
+
+def paragraphs(text: str) -> Iterator[str]:
+    yield from (block.strip() for block in text.split("\n\n") if block.strip())
+
+
+@pytest.mark.slow
+def test_a_pdf_of_the_seed_gives_the_commitments_and_sections_of_its_text() -> None:
+    text = "\n\n".join(paragraphs(latin(SEED.read_text(encoding="utf-8")))) + "\n"
+
+    from_pdf = extract(document_text(as_pdf(text), name="paper.pdf"))
+
+    commitments, sections = outline(extract(text))
+    assert outline(from_pdf) == (commitments, sections)
+    assert len(commitments) == 101
+
+
+def test_a_pdf_without_text_is_refused_in_one_line() -> None:
+    fpdf = pytest.importorskip("fpdf", reason="needs fpdf2 (pip install -e '.[dev]')")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    with pytest.raises(DocumentError, match=r"no text layer \(a scan\?\)"):
+        document_text(bytes(pdf.output()), name="scan.pdf")
