@@ -163,6 +163,9 @@ class _Extractor:
     stack: list[tuple[str, str]] = field(default_factory=list)
     lead: _Lead | None = None
     levels: list[_ListLevel] = field(default_factory=list)
+    # A forward lead-in whose list goes on after paragraphs: "the Government will:" / "- Title." /
+    # paragraphs about it / "- Next title." (one list, the items spaced out by their explanations).
+    held: tuple[_Lead, str, int] | None = None
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -188,6 +191,7 @@ class _Extractor:
         self.stack.append((kind, heading.text))
         self.sections.append((heading, len(self.stack), self.path))
         self.levels.clear()
+        self.held = None
         if self.lead is not None and len(self.stack) <= self.lead.level:
             self.lead = None
 
@@ -230,6 +234,7 @@ class _Extractor:
         lead_text = clean[a:b].strip()
         if lead_text.endswith(":"):
             self.lead = _Lead(lead_text, rules.is_forward_lead(lead_text), len(self.stack))
+            self.held = None
         else:
             self.lead = None
 
@@ -241,9 +246,9 @@ class _Extractor:
             if deeper or (
                 top.last_colon and (block.marker != top.marker or (block.starts_lower and not top.last_lower))
             ):
-                lead = _Lead(top.last_text, top.last_forward, len(self.stack))
+                nested_lead = _Lead(top.last_text, top.last_forward, len(self.stack))
                 same = block.marker == top.marker and not deeper
-                levels.append(_ListLevel(block.marker, block.indent, same, lead))
+                levels.append(_ListLevel(block.marker, block.indent, same, nested_lead))
                 return levels[-1]
             for position in range(len(levels) - 1, -1, -1):
                 level = levels[position]
@@ -254,12 +259,21 @@ class _Extractor:
                 ):
                     del levels[position + 1 :]
                     return level
-        levels[:] = [_ListLevel(block.marker, block.indent, False, self.lead)]
+        lead: _Lead | None = self.lead
+        if lead is not None and lead.forward:
+            self.held = (lead, block.marker, block.indent)
+        elif lead is None and self.held is not None:
+            held, marker, indent = self.held
+            if marker == block.marker and abs(indent - block.indent) <= 1:
+                lead = held
+        levels[:] = [_ListLevel(block.marker, block.indent, False, lead)]
         return levels[0]
 
     def _task_context(self, lead: _Lead | None) -> bool:
         """Whether a task list may stand without a forward lead-in here: not under a look-back."""
-        if lead is not None and (lead.forward or rules.is_retrospective_lead(lead.text)):
+        if lead is not None and (
+            lead.forward or rules.is_retrospective_lead(lead.text) or rules.is_outline_lead(lead.text)
+        ):
             return False
         return not any(rules.RETRO_HEADING_RE.search(heading) for _, heading in self.stack)
 

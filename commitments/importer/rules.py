@@ -9,6 +9,7 @@ A sentence is a commitment when its governing verb is a forward-looking modal ("
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from commitments.importer.text import words
@@ -22,7 +23,11 @@ _SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 _MODAL_RE = re.compile(
-    r"\b(?:(will|shall)|(plans?|intends?)\s+to|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to)\b(?![-'’])",
+    r"\b(?:(will|shall)|(plans?|intends?)\s+to|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to"
+    # "commits to implementing", "ATJ and LAIR commit to continue", "is planning …". ("Is committed
+    # to" is a stance, "committed to openness", "committed to improving services", not an act.)
+    r"|(commits?)\s+to(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
+    r"|((?:is|are)\s+(?:now\s+|also\s+)?planning))\b(?![-'’])",
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -30,6 +35,9 @@ _NOUN_WILL_BEFORE = words(
     """the a political good free own at of their its his her people's popular general strong ill goodwill"""
 )
 _RELATIVE = words("that which who whom whose where")
+# "… lays out how the United States will work …": a modal inside a how/what/whether clause is not
+# the sentence's own promise.
+_IN_COMPLEMENT_CLAUSE_RE = re.compile(r"\b(?:how|what|whether|why)\s+(?:\w+\s+){0,6}$", re.IGNORECASE)
 _LY_VERBS = words("apply supply rely comply multiply reply fly ally imply")
 _ADVERBS = words("""also further not never still then jointly first soon now always only all both each""")
 _IRREGULAR_PARTICIPLES = words(
@@ -41,7 +49,8 @@ _IRREGULAR_PARTICIPLES = words(
 # Verbs that describe an effect rather than an action when the subject is not an actor.
 _EFFECT_VERBS = words(
     """help helps contribute benefit enable allow bring lead result mean make serve have give lay pave
-    become remain play represent mark signal usher open attract generate produce create yield"""
+    become remain play represent mark signal usher open attract generate produce create yield ensure
+    inform complement reflect underpin shape unlock unleash spur drive foster"""
 )
 # "This will include X" elaborates a promise instead of stating a consequence.
 _ELABORATION_VERBS = words(
@@ -52,8 +61,10 @@ _DOC_VERBS = words(
     """describe outline present set explain introduce summarize summarise review examine discuss detail"""
 )
 _CONSEQUENCE_OPENER_RE = re.compile(
-    r"^(?:by\s+(?:doing\s+so|so\s+doing)|in\s+(?:doing\s+so|so\s+doing|this\s+way|this\s+manner|turn)|"
-    r"thus|hence|therefore|as\s+a\s+result|consequently|doing\s+so|which)\b",
+    r"^(?:by\s+(?:doing\s+so|so\s+doing)|in\s+(?:doing\s+so|so\s+doing|this\s+way|this\s+manner)|"
+    r"thus|hence|therefore|as\s+a\s+result|consequently|doing\s+so|which|"
+    # "By removing these barriers, we will unleash …": what the means will bring about.
+    r"by\s+\w+ing\b(?!\s+(?:19|20)\d\d))",
     re.IGNORECASE,
 )
 _DEMONSTRATIVE_RE = re.compile(
@@ -64,9 +75,19 @@ _DOC_SELF_RE = re.compile(
     r"\b(?:white\s+paper|paper|document|report|chapter|section|part|annex|publication|outline|plan)s?\b",
     re.IGNORECASE,
 )
+_DOC_CONTENTS_RE = re.compile(
+    r"\b(?:this|the)\s+(?:\w+\s+)?(?:plan|paper|document|report|strategy|chapter|section|agenda)\s+"
+    r"(?:features|includes|contains|covers|comprises|presents|sets\s+out|describes|is\s+organi[sz]ed)\b",
+    re.IGNORECASE,
+)
 _FORECAST_RE = re.compile(
     r"\b(?:expected|believed|likely|hoped|estimated|projected|forecast|predicted|anticipated|feared|"
     r"possible|probable|unlikely|assumed)\b",
+    re.IGNORECASE,
+)
+_FORECAST_VERB_RE = re.compile(
+    r"\b(?:expects?|anticipates?|predicts?|believes?|foresees?|assumes?)\b"
+    r"(?:\s+that)?\s+[^.;]*$",
     re.IGNORECASE,
 )
 _ACTOR_WORDS = words(
@@ -180,11 +201,16 @@ def _is_abbreviation(sentence: str) -> bool:
 
 def find_modal(s: str) -> Modal | None:
     """The modal that governs the sentence: the first one that is not a noun or inside a relative clause."""
+    return next(find_modals(s), None)
+
+
+def find_modals(s: str) -> Iterator[Modal]:
+    """Every modal of the sentence that could govern a clause of its own, in order."""
     for match in _MODAL_RE.finditer(s):
         before = s[: match.start()]
         words = _WORD_RE.findall(before)
         previous = words[-1].lower() if words else ""
-        if previous in _RELATIVE:
+        if previous in _RELATIVE or _IN_COMPLEMENT_CLAUSE_RE.search(before):
             continue
         after = s[match.end() :].strip()
         bare = not after or after[0] in ":;.,)"
@@ -199,10 +225,17 @@ def find_modal(s: str) -> Modal | None:
             if not _actor_precedes(words):
                 continue
             kind = "plans-to"
+        elif match.group(3):
+            if not _actor_precedes(words):
+                continue
+            kind = "commits-to"
+        elif match.group(4):
+            if not _actor_precedes(words):
+                continue
+            kind = "plans-to"
         else:
             kind = "going-to"
-        return Modal(match.start(), match.end(), kind, bare)
-    return None
+        yield Modal(match.start(), match.end(), kind, bare)
 
 
 def _actor_precedes(words: list[str]) -> bool:
@@ -246,6 +279,14 @@ def subject_of(pre: str) -> str:
     return subject.strip(" \"'“”‘’")
 
 
+def _is_named_actor(subject: str) -> bool:
+    """ "We", "the Government", "the Ministry": someone who acts, not "it" or "this"."""
+    lowered = [w.lower() for w in _WORD_RE.findall(subject)]
+    return bool(lowered) and (
+        lowered == ["we"] or lowered == ["i"] or any(w in _ACTOR_WORDS - {"it", "they"} for w in lowered[-3:])
+    )
+
+
 def is_actor(subject: str) -> bool:
     words = _WORD_RE.findall(subject)
     if not words:
@@ -260,16 +301,35 @@ def is_actor(subject: str) -> bool:
 
 
 def classify(sentence: str) -> str | None:
-    """The rule slug under which ``sentence`` is a commitment, or None."""
+    """The rule slug under which ``sentence`` is a commitment, or None.
+
+    The first modal governs; when its clause promises nothing ("These tools will help …"), a later
+    clause of its own may ("…, and the Administration commits to …").
+    """
     s = sentence.replace("’", "'").strip()
     if len(s) < 8 or s.endswith("?"):
         return None
-    modal = find_modal(s)
-    if modal is None or modal.bare:
+    for position, modal in enumerate(find_modals(s)):
+        if position and not _CLAUSE_BREAK_RE.search(s[: modal.start]):
+            break
+        rule = _classify_at(s, modal)
+        if rule is not None or (position == 0 and modal.bare):
+            return rule
+    return None
+
+
+# A new independent clause: "…; the Ministry will …", "…, and the Government will …".
+_CLAUSE_BREAK_RE = re.compile(r"(?:;|,\s+(?:and|but|while)|\s+and)\s+(?:the\s+|we\b|it\b|[A-Z])[^,;]{0,80}$")
+
+
+def _classify_at(s: str, modal: Modal) -> str | None:
+    if modal.bare:
         return None
     pre = s[: modal.start]
     if _FORECAST_RE.search(pre) and re.search(r"\bthat\b", pre, re.IGNORECASE):
         return None  # "It is expected that ... will ..."
+    if _FORECAST_VERB_RE.search(pre):
+        return None  # "The Government anticipates (that) some programmes will …": a forecast
     verb, following = _verb_after(s, modal.end)
     if not verb:
         return None
@@ -282,13 +342,17 @@ def classify(sentence: str) -> str | None:
         rest = (demonstrative.group("rest") or "").strip()
         if _DOC_SELF_RE.search(rest) and verb in _DOC_VERBS:
             return None
-        if verb in _ELABORATION_VERBS:
-            pass
+        if verb in _ELABORATION_VERBS and following.endswith("ing"):
+            pass  # "This will include studying and formulating …": the actions of the promise before
         elif not (passive and rest and not re.match(r"(?:efforts?|measures?|steps?|work)\b", rest, re.I)):
             return None
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
     actor = is_actor(subject)
+    if verb in _ELABORATION_VERBS and not _is_named_actor(subject) and not following.endswith("ing"):
+        # "It will (typically) include a summary …": what something will contain. "This will include
+        # studying and formulating regulations …" spells out actions, and stays a promise.
+        return None
     # An effect ("will help ...") or a copula ("will be more open") needs an actor, unless it states a
     # figure: "The unemployment rate will remain below 5.5%" is a target.
     effect = (verb in _EFFECT_VERBS or verb == "be") and not _quantity_follows(s, modal.end)
@@ -300,6 +364,8 @@ def classify(sentence: str) -> str | None:
         return "prose-plans-to"
     if modal.kind == "going-to":
         return "prose-going-to"
+    if modal.kind == "commits-to":
+        return "prose-commits-to"
     if modal.kind == "shall":
         return "prose-shall"
     return "prose-will-passive" if passive else "prose-will"
@@ -322,6 +388,8 @@ def is_forward_lead(lead: str) -> bool:
     s = lead.replace("’", "'")
     if find_modal(s) is not None:
         return True
+    if _DOC_CONTENTS_RE.search(s):
+        return False  # "this plan features commitments across five themes:": the document's outline
     if PLAN_PERIOD_RE.search(s) or re.search(r"\b(?:next|coming)\s+\w+\s+years\b|\bplan\s+period\b", s, re.I):
         return True
     return bool(_TASK_WORDS_RE.search(s)) and not _PAST_MARKER_RE.search(s)
@@ -358,6 +426,11 @@ def is_fragment(item: str) -> bool:
     if first and first[0] in _PRONOUN_SUBJECTS:
         return False  # "We aim to ...": a sentence with its own subject
     return not (first and first[0].endswith("ed") and first[0] not in _TASK_VERBS)
+
+
+def is_outline_lead(lead: str) -> bool:
+    """ "This plan features commitments across five themes:": the items name the document's parts."""
+    return bool(_DOC_CONTENTS_RE.search(lead.replace("’", "'")))
 
 
 def is_retrospective_lead(lead: str) -> bool:
