@@ -61,9 +61,17 @@ class Heading:
     start: int
 
 
+def table_cells(s: str) -> list[str] | None:
+    """The cells of a table row as saved pages and converted PDFs print it ("Task | Date | Lead"),
+    or None for a line of prose."""
+    if s.count(" | ") < 2 and not (s.startswith("|") and s.count("|") >= 3):
+        return None
+    return [cell.strip() for cell in s.strip().strip("|").split("|")]
+
+
 @dataclass(slots=True)
 class Block:
-    kind: str  # "heading", "para" or "item"
+    kind: str  # "heading", "para", "item" or "row" (one row of a table)
     parts: list[tuple[int, int]] = field(default_factory=list)
     last_line: str = ""
     open_parens: int = 0
@@ -297,9 +305,9 @@ class LayoutReader:
         self, block: Block, index: int, blank_before: bool, page_break: bool = False
     ) -> int | None:
         """Offset where ``line``'s content starts if it continues ``block``, else None."""
-        if block.kind == "heading":
-            return None
         line = self.lines[index]
+        if block.kind in {"heading", "row"} or table_cells(line.text) is not None:
+            return None
         last = block.last_line
         s = line.text
         bullet = bullet_at(s) or self.two_digit_entry(s)
@@ -393,6 +401,13 @@ class LayoutReader:
                 or current.kind == "heading"
                 or ends_terminal(current.last_line)
             )
+            if table_cells(line.text) is not None:
+                current = Block("row", indent=line.indent)
+                current.add(line.start, line.end, line.text)
+                self.blocks.append(current)
+                blank_before = False
+                index += 1
+                continue
             found = self._heading_at(index, fresh)
             if found is not None:
                 heading, last = found

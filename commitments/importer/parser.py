@@ -19,6 +19,7 @@ from commitments.importer.layout import (
     Heading,
     LayoutReader,
     bullet_at,
+    table_cells,
 )
 from commitments.importer.text import (
     Dehyphenator,
@@ -166,6 +167,11 @@ class _Extractor:
     # A forward lead-in whose list goes on after paragraphs: "the Government will:" / "- Title." /
     # paragraphs about it / "- Next title." (one list, the items spaced out by their explanations).
     held: tuple[_Lead, str, int] | None = None
+    # Markers that number the document's paragraphs ("1.4", or "72." running on across headings):
+    # such a "list item" is prose, read a sentence at a time.
+    paragraph_markers: set[str] = field(default_factory=set)
+    # The header of the table being read, while its rows follow one another.
+    table: rules.TableHeader | None = None
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -216,16 +222,33 @@ class _Extractor:
             if rule is None:
                 continue
             if clean[a:b].rstrip().endswith(":"):
+                if rules.introduces_only(clean[a:b]):
+                    continue  # its items are the commitments
                 rule = "lead-in"
             self._add(clean, offsets, (a, b), rule, lead)
             added = True
-        if not spans:
-            return added, (0, 0)
-        lead_span = spans[-1]
-        bare = rules.find_modal(clean[lead_span[0] : lead_span[1]].replace("’", "'"))
-        if len(spans) > 1 and bare is not None and bare.bare and len(clean[lead_span[0] : lead_span[1]]) < 40:
-            lead_span = (spans[-2][0], lead_span[1])
-        return added, lead_span
+        return added, _lead_span(clean, spans)
+
+    def _item_sentences(
+        self, clean: str, offsets: list[int], end: int, lead: str | None
+    ) -> tuple[bool, tuple[int, int]]:
+        """A list item is one commitment when any of its sentences is one ("Leverage technologies.
+        Next year, the Bureau will launch …"), without a closing lead-in of nested items."""
+        spans = rules.split_sentences(clean[:end])
+        rule = None
+        body_end = end
+        for position, (a, b) in enumerate(spans):
+            sentence = clean[a:b]
+            found = rules.classify(sentence)
+            if sentence.rstrip().endswith(":") and (found is None or rules.introduces_only(sentence)):
+                if position:
+                    body_end = spans[position - 1][1]
+                break
+            if found is not None and rule is None:
+                rule = "lead-in" if sentence.rstrip().endswith(":") else found
+        if rule is not None:
+            self._add(clean, offsets, (0, body_end), rule, lead)
+        return rule is not None, _lead_span(clean, spans)
 
     def paragraph(self, block: Block) -> None:
         clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
@@ -293,7 +316,14 @@ class _Extractor:
                 self._add(clean, offsets, (0, end), "list-item", lead.text)
             forward_children = True
         else:
-            added, lead_span = self._sentences(clean[:end], offsets, lead.text if lead else None)
+            # A point the document numbers ("(v) We will relax … This measure will apply …") is one
+            # commitment, as is a bullet that opens with a headline ("Leverage technologies. Next
+            # year, the Bureau will …"); a bullet of full sentences is prose.
+            enumerated = block.number != "" and block.marker not in self.paragraph_markers
+            if block.marker in self.paragraph_markers or (not enumerated and rules.is_self_contained(first)):
+                added, lead_span = self._sentences(clean[:end], offsets, lead.text if lead else None)
+            else:
+                added, lead_span = self._item_sentences(clean, offsets, end, lead.text if lead else None)
             if not added and lead is not None and lead.forward:
                 # "Build 40 dams so that farmers will have water": a fragment after all.
                 self._add(clean, offsets, (0, end), "list-item", lead.text)
@@ -308,6 +338,17 @@ class _Extractor:
         level.last_colon = clean[:end].rstrip().endswith(":")
         level.last_forward = forward_children or rules.is_forward_lead(lead_text)
         level.last_lower = block.starts_lower
+
+    def row(self, block: Block, first: bool) -> None:
+        """One row of a table: the header (first row), or a milestone the document commits to."""
+        clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
+        cells = table_cells(clean) or [clean]
+        if first:
+            self.table = rules.table_header(cells)
+            if self.table is not None:
+                return
+        if rules.is_committed_row(cells, self.table):
+            self._add(clean, offsets, (0, len(clean)), "table-row", None)
 
     def finish(self) -> tuple[Section, ...]:
         result: list[Section] = []
@@ -330,7 +371,8 @@ def extract(text: str) -> ExtractedDocument:
     protected = {
         index
         for index, line in enumerate(lines)
-        if not line.blank and (bullet_at(line.text) or reader.numbered_heading(line.text))
+        if not line.blank
+        and (bullet_at(line.text) or reader.numbered_heading(line.text) or table_cells(line.text))
     }
     mark_page_furniture(lines, protected)
     title, body_start = _front_matter(lines, reader)
@@ -339,8 +381,11 @@ def extract(text: str) -> ExtractedDocument:
     dehyphenator = Dehyphenator(text)
     extractor = _Extractor(text, dehyphenator)
     task_lists = _task_lists(text, blocks, dehyphenator)
+    extractor.paragraph_markers = _paragraph_numbering(blocks)
     for position, block in enumerate(blocks):
-        if block.kind == "heading" and block.heading is not None:
+        if block.kind == "row":
+            extractor.row(block, first=position == 0 or blocks[position - 1].kind != "row")
+        elif block.kind == "heading" and block.heading is not None:
             extractor.heading(block.heading)
         elif block.kind == "item":
             extractor.item(block, position in task_lists)
@@ -351,6 +396,24 @@ def extract(text: str) -> ExtractedDocument:
     if all(c.rule == "task-item" for c in found):
         found = []  # imperative items in a document that promises nothing are instructions, not a plan
     return ExtractedDocument(title, sections, _lift_closing_plan_paragraphs(sections, found))
+
+
+def _paragraph_numbering(blocks: list[Block]) -> set[str]:
+    """The markers that number paragraphs rather than list items: decimal numbers ("2.47"), and
+    plain numbers whose count runs on past a heading ("71." / heading / "72.")."""
+    markers = {"decimal"}
+    last: dict[str, int] = {}
+    heading_since: dict[str, bool] = {}
+    for block in blocks:
+        if block.kind == "heading":
+            heading_since = dict.fromkeys(last, True)
+        elif block.kind == "item" and block.number.isdigit():
+            number = int(block.number)
+            if heading_since.get(block.marker) and number == last.get(block.marker, -1) + 1 and number > 2:
+                markers.add(block.marker)
+            last[block.marker] = number
+            heading_since[block.marker] = False
+    return markers
 
 
 def _task_lists(text: str, blocks: list[Block], dehyphenator: Dehyphenator) -> set[int]:
@@ -392,6 +455,18 @@ def _task_lists(text: str, blocks: list[Block], dehyphenator: Dehyphenator) -> s
                 result.update(members)
         position = run_end
     return result
+
+
+def _lead_span(clean: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    """The sentence(s) that may introduce what follows: the last one, with the one before it when
+    the last is a bare "It will:"."""
+    if not spans:
+        return (0, 0)
+    lead_span = spans[-1]
+    bare = rules.find_modal(clean[lead_span[0] : lead_span[1]].replace("’", "'"))
+    if len(spans) > 1 and bare is not None and bare.bare and len(clean[lead_span[0] : lead_span[1]]) < 40:
+        lead_span = (spans[-2][0], lead_span[1])
+    return lead_span
 
 
 _PLAN_PERIOD_OPENING = re.compile(

@@ -19,15 +19,19 @@ _ABBREVIATIONS = words(
     feb mar apr jun jul aug sep sept oct nov dec cf al gen gov govt dept est pp p rev jr sr min max e.g
     i.e viz incl"""
 )
-_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+# The closing punctuation, then any quote, bracket or footnote mark (".[10] This", ".¹² This").
+_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?:\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)?(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 _MODAL_RE = re.compile(
     r"\b(?:(will|shall)|(plans?|intends?)\s+to|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to"
     # "commits to implementing", "ATJ and LAIR commit to continue", "is planning …". ("Is committed
     # to" is a stance, "committed to openness", "committed to improving services", not an act.)
-    r"|(commits?)\s+to(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
-    r"|((?:is|are)\s+(?:now\s+|also\s+)?planning))\b(?![-'’])",
+    r"|(commits?)\s+to"
+    r"(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
+    r"|((?:is|are)\s+(?:now\s+|also\s+)?planning))\b(?![-'’])"
+    # "We'll", "There'll": the contracted "will".
+    r"|(?<=[A-Za-z])['’](ll)\b",
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -50,7 +54,8 @@ _IRREGULAR_PARTICIPLES = words(
 _EFFECT_VERBS = words(
     """help helps contribute benefit enable allow bring lead result mean make serve have give lay pave
     become remain play represent mark signal usher open attract generate produce create yield ensure
-    inform complement reflect underpin shape unlock unleash spur drive foster"""
+    inform complement reflect underpin shape unlock unleash spur drive foster require need take cost
+    match"""
 )
 # "This will include X" elaborates a promise instead of stating a consequence.
 _ELABORATION_VERBS = words(
@@ -58,7 +63,8 @@ _ELABORATION_VERBS = words(
     prioritise"""
 )
 _DOC_VERBS = words(
-    """describe outline present set explain introduce summarize summarise review examine discuss detail"""
+    """describe outline present set explain introduce summarize summarise review examine discuss detail
+    identify specify list contain build"""
 )
 _CONSEQUENCE_OPENER_RE = re.compile(
     r"^(?:by\s+(?:doing\s+so|so\s+doing)|in\s+(?:doing\s+so|so\s+doing|this\s+way|this\s+manner)|"
@@ -72,7 +78,8 @@ _DEMONSTRATIVE_RE = re.compile(
     re.IGNORECASE,
 )
 _DOC_SELF_RE = re.compile(
-    r"\b(?:white\s+paper|paper|document|report|chapter|section|part|annex|publication|outline|plan)s?\b",
+    r"\b(?:white\s+paper|paper|document|report|chapter|section|part|annex|publication|outline|plan|"
+    r"charter|agenda)s?\b",
     re.IGNORECASE,
 )
 _DOC_CONTENTS_RE = re.compile(
@@ -134,7 +141,14 @@ _TASK_VERBS = words(
     facilitate organize organise hold host join participate operate maintain broaden widen
     tighten simplify streamline enforce legislate regulate monitor evaluate review assess map plan
     design test trial demonstrate commission connect equip renovate retrofit electrify decarbonise
-    decarbonize green cap phase"""
+    decarbonize green cap phase attract retain partner co-create collaborate commit choose define embed
+    leverage drive help agree grow identify address legitimise legitimize align enable engage adapt
+    refresh clarify consult share work bring empower harness harmonise harmonize mobilise mobilize
+    nurture showcase transform transition unlock allocate appoint assist bolster champion convene
+    consider create curate enhance expedite finalise finalize incentivise incentivize inform
+    institutionalise institutionalize invite launch lead leverage migrate negotiate oversee procure
+    prioritise prioritize pursue recognise recognize release remove require reuse secure seek select
+    sign submit sustain tackle undertake unify use validate welcome"""
 )
 # Words that make a verb-or-noun ("support", "increase") a noun: "Support for SMEs", "Increase in ...".
 _NOUN_AFTER = words("of for in to")
@@ -214,7 +228,9 @@ def find_modals(s: str) -> Iterator[Modal]:
             continue
         after = s[match.end() :].strip()
         bare = not after or after[0] in ":;.,)"
-        if match.group(1):
+        if match.group(5):
+            kind = "will"
+        elif match.group(1):
             if previous in _NOUN_WILL_BEFORE:
                 continue
             next_words = _WORD_RE.findall(after[:40])
@@ -253,6 +269,8 @@ def _actor_precedes(words: list[str]) -> bool:
     if index < 0:
         return False
     word = words[index]
+    if word.lower() == "and" and index > 0:
+        return True  # "OMB is evaluating X, and plans to update Y": the verb of the same subject
     return word.lower() in _ACTOR_WORDS or word.lower() in {"i", "he", "she"} or word[:1].isupper()
 
 
@@ -269,11 +287,21 @@ def _is_participle(word: str) -> bool:
     return (word.endswith("ed") and len(word) > 3) or word in _IRREGULAR_PARTICIPLES or word.endswith("en")
 
 
+_INTERRUPTION_RE = re.compile(
+    r"^(?:\(|(?:as|which|who|including|especially|particularly|notably|together|along|alongside|in|with|"
+    r"through|via|under|working|acting|undertaken|led|supported|required|funded|coordinated)\b|"
+    r"[a-z]+ed\s+(?:by|with|in|through|under|from)\b)",
+    re.IGNORECASE,
+)
+
+
 def subject_of(pre: str) -> str:
     """The grammatical subject before the modal: drop leading adverbials and the plan period."""
-    subject = pre.strip()
-    if "," in subject:
-        subject = subject.rsplit(",", 1)[1]
+    segments = pre.strip().split(",")
+    # "The Ministry, in partnership with X, will": an interruption is not the subject.
+    while len(segments) > 1 and _INTERRUPTION_RE.match(segments[-1].strip()):
+        segments.pop()
+    subject = segments[-1]
     subject = PLAN_PERIOD_RE.sub("", subject).strip()
     subject = re.sub(r"^(?:and|but|so|then|also)\s+", "", subject, flags=re.IGNORECASE)
     return subject.strip(" \"'“”‘’")
@@ -322,6 +350,15 @@ def classify(sentence: str) -> str | None:
 _CLAUSE_BREAK_RE = re.compile(r"(?:;|,\s+(?:and|but|while)|\s+and)\s+(?:the\s+|we\b|it\b|[A-Z])[^,;]{0,80}$")
 
 
+# A subject that is an activity with its object ("Fully implementing the practices", "Standardizing
+# the process"), not a noun in -ing ("Funding for …", "Training will be provided").
+_GERUND_SUBJECT_RE = re.compile(
+    r"^(?:\w+ly\s+)?(?!(?:during|according|regarding|concerning|including|following|excluding|pending|"
+    r"notwithstanding|beginning|starting)\b)[A-Za-z]+ing\s+(?!(?:of|for|in|on|to|from|at|and|or|will|shall)\b)\w",
+    re.IGNORECASE,
+)
+
+
 def _classify_at(s: str, modal: Modal) -> str | None:
     if modal.bare:
         return None
@@ -337,6 +374,8 @@ def _classify_at(s: str, modal: Modal) -> str | None:
     passive = modal.kind in {"will", "shall"} and verb == "be" and _is_participle(following)
     if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
         return None
+    if not passive and _GERUND_SUBJECT_RE.match(subject):
+        return None  # "Standardizing the process will eliminate confusion": what an activity brings
     demonstrative = _DEMONSTRATIVE_RE.match(subject)
     if demonstrative:
         rest = (demonstrative.group("rest") or "").strip()
@@ -445,3 +484,72 @@ def is_forward_callout(title: str) -> bool:
         and not is_retrospective_lead(title)
         and not (RETRO_HEADING_RE.search(title))
     )
+
+
+# A table of milestones: a column saying when, and one saying who answers for it or that it is
+# required ("Milestone | Measurement | Target Date | Responsible Party").
+_WHEN_COLUMN_RE = re.compile(
+    r"\b(?:date|dates|deadline|due|timeline|timeframe|time\s*frame|timing|schedule|by\s+when|when|"
+    r"target\s+year|completion|quarter|year)\b",
+    re.IGNORECASE,
+)
+_WHO_COLUMN_RE = re.compile(
+    r"\b(?:responsib\w*|lead|leads|owner|owners|accountab\w*|delivered\s+by|who|implement\w*)\b",
+    re.IGNORECASE,
+)
+_REQUIRED_COLUMN_RE = re.compile(r"\b(?:required|mandatory|obligation)\b", re.IGNORECASE)
+_NOT_REQUIRED_RE = re.compile(r"\b(?:encouraged|optional|voluntary|recommended)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class TableHeader:
+    milestones: bool  # each row is a dated task someone answers for
+    required_column: int | None  # the "Required or Encouraged" column, if any
+
+
+def table_header(cells: list[str]) -> TableHeader | None:
+    """The header of a table (short labels, no sentences), or None when the row holds data."""
+    if not all(cell and len(cell.split()) <= 6 and not cell.endswith(".") for cell in cells):
+        return None
+    if any(re.search(r"\d", cell) for cell in cells):
+        return None
+    when = any(_WHEN_COLUMN_RE.search(cell) for cell in cells)
+    who = any(_WHO_COLUMN_RE.search(cell) for cell in cells)
+    required = next((i for i, cell in enumerate(cells) if _REQUIRED_COLUMN_RE.search(cell)), None)
+    return TableHeader(when and (who or required is not None), required)
+
+
+def is_committed_row(cells: list[str], header: TableHeader | None) -> bool:
+    """A row of a milestone table that someone must deliver: not one only "encouraged"."""
+    if not cells or not cells[0]:
+        return False
+    if header is None or not header.milestones:
+        return classify(cells[0]) is not None
+    if header.required_column is not None and header.required_column < len(cells):
+        says = cells[header.required_column]
+        if _NOT_REQUIRED_RE.search(says) and not _REQUIRED_COLUMN_RE.search(says):
+            return False
+    return True
+
+
+_LEAD_VERB_CHAIN_RE = re.compile(
+    r"^(?:(?:also|further|now|then|continue|seek|aim|work|need|be|able|to|including|take|undertake)\s+)*",
+    re.IGNORECASE,
+)
+_LIST_POINTER_RE = re.compile(
+    r"^(?:\w+\s+){0,2}?(?:the\s+following|as\s+follows|(?:these|this|those|that|them|it)"
+    r"(?:\s+\w+){0,2}\s*(?:by|through|via|in|with|:|$))",
+    re.IGNORECASE,
+)
+
+
+def introduces_only(lead: str) -> bool:
+    """A lead-in whose only promise is its list: "X will continue to:", "These will include:", "the
+    Ministry will carry out the following tasks:", "We intend to achieve this by:"."""
+    s = lead.replace("’", "'").strip()
+    modal = find_modal(s)
+    if modal is None or not s.endswith(":"):
+        return False
+    tail = _LEAD_VERB_CHAIN_RE.sub("", s[modal.end : -1].strip())
+    words = _WORD_RE.findall(tail)
+    return len(words) <= 1 or bool(_LIST_POINTER_RE.match(tail))
