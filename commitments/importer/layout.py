@@ -61,6 +61,12 @@ class Heading:
     start: int
 
 
+def all_caps(s: str) -> bool:
+    """A line set in capitals ("AMONG OUR COMMITMENTS"), not one that opens with an acronym."""
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+
+
 def table_cells(s: str) -> list[str] | None:
     """The cells of a table row as saved pages and converted PDFs print it ("Task | Date | Lead"),
     or None for a line of prose."""
@@ -308,6 +314,8 @@ class LayoutReader:
         line = self.lines[index]
         if block.kind in {"heading", "row"} or table_cells(line.text) is not None:
             return None
+        if all_caps(line.text) != all_caps(block.last_line):
+            return None  # a line in capitals is a banner or a pull quote, not the prose around it
         last = block.last_line
         s = line.text
         bullet = bullet_at(s) or self.two_digit_entry(s)

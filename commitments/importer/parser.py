@@ -167,6 +167,11 @@ class _Extractor:
     # A forward lead-in whose list goes on after paragraphs: "the Government will:" / "- Title." /
     # paragraphs about it / "- Next title." (one list, the items spaced out by their explanations).
     held: tuple[_Lead, str, int] | None = None
+    # A lead-in that promises a list of actions, in force over the theme titles and sub-lead-ins
+    # between it and the actions ("We will take 20 actions, grouped under four themes:").
+    promised: _Lead | None = None
+    # The sentence before the one being read: who "it" and "they" are.
+    previous: str | None = None
     # Markers that number the document's paragraphs ("1.4", or "72." running on across headings):
     # such a "list item" is prose, read a sentence at a time.
     paragraph_markers: set[str] = field(default_factory=set)
@@ -198,6 +203,8 @@ class _Extractor:
         self.sections.append((heading, len(self.stack), self.path))
         self.levels.clear()
         self.held = None
+        if self.promised is not None and len(self.stack) <= self.promised.level:
+            self.promised = None
         if self.lead is not None and len(self.stack) <= self.lead.level:
             self.lead = None
 
@@ -218,7 +225,12 @@ class _Extractor:
         spans = rules.split_sentences(clean)
         added = False
         for a, b in spans:
-            rule = rules.classify(clean[a:b])
+            rule = rules.classify(clean[a:b], self.previous)
+            if rule is None and (
+                rules.is_target_statement(clean[a:b]) or rules.is_quantified_aim(clean[a:b])
+            ):
+                rule = "target"
+            self.previous = clean[a:b]
             if rule is None:
                 continue
             if clean[a:b].rstrip().endswith(":"):
@@ -239,7 +251,10 @@ class _Extractor:
         body_end = end
         for position, (a, b) in enumerate(spans):
             sentence = clean[a:b]
-            found = rules.classify(sentence)
+            found = rules.classify(sentence, self.previous)
+            if found is None and (rules.is_target_statement(sentence) or rules.is_quantified_aim(sentence)):
+                found = "target"
+            self.previous = sentence
             if sentence.rstrip().endswith(":") and (found is None or rules.introduces_only(sentence)):
                 if position:
                     body_end = spans[position - 1][1]
@@ -256,10 +271,19 @@ class _Extractor:
         _, (a, b) = self._sentences(clean, offsets, None)
         lead_text = clean[a:b].strip()
         if lead_text.endswith(":"):
-            self.lead = _Lead(lead_text, rules.is_forward_lead(lead_text), len(self.stack))
+            forward = rules.is_forward_lead(lead_text)
+            if forward and rules.introduces_only(lead_text):
+                self.promised = _Lead(lead_text, True, len(self.stack))
+            elif not forward and self.promised is not None and rules.is_fragment(lead_text):
+                # "We will take 20 actions, grouped under four themes:" / "Transforming our services" /
+                # "Delivering services that meet user needs, through:" / "1. Delivering …".
+                forward = True
+            self.lead = _Lead(lead_text, forward, len(self.stack))
             self.held = None
         else:
             self.lead = None
+            if rules.ends_sentence(clean) and len(clean.split()) > 12:
+                self.promised = None
 
     def _level_for(self, block: Block) -> _ListLevel:
         levels = self.levels
@@ -395,7 +419,39 @@ def extract(text: str) -> ExtractedDocument:
     found = extractor.commitments
     if all(c.rule == "task-item" for c in found):
         found = []  # imperative items in a document that promises nothing are instructions, not a plan
+    found = _drop_repeats(found)
     return ExtractedDocument(title, sections, _lift_closing_plan_paragraphs(sections, found))
+
+
+_CONTENT_WORD_RE = re.compile(r"[^\W\d_]{4,}|\d[\d.,]*")
+REPEAT_OVERLAP = 0.8
+
+
+def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
+    """A commitment the document states again (a summary list and the full text, a target printed
+    twice) is reported once, where it first appears: a later one whose content words overlap an
+    earlier one's by REPEAT_OVERLAP or more (Jaccard), with the same figures, is left out."""
+    kept: list[Commitment] = []
+    kept_words: list[set[str]] = []
+    holders: dict[str, list[int]] = {}
+    for commitment in commitments:
+        content = set(_CONTENT_WORD_RE.findall(commitment.text.casefold()))
+        figures = {word for word in content if word[0].isdigit()}
+        shared: dict[int, int] = {}
+        for word in content:
+            for index in holders.get(word, ()):
+                shared[index] = shared.get(index, 0) + 1
+        if len(content) >= 4 and any(
+            count / (len(content) + len(kept_words[index]) - count) >= REPEAT_OVERLAP
+            and figures == {word for word in kept_words[index] if word[0].isdigit()}
+            for index, count in shared.items()
+        ):
+            continue
+        for word in content:
+            holders.setdefault(word, []).append(len(kept))
+        kept.append(commitment)
+        kept_words.append(content)
+    return kept
 
 
 def _paragraph_numbering(blocks: list[Block]) -> set[str]:

@@ -27,7 +27,7 @@ _MODAL_RE = re.compile(
     r"\b(?:(will|shall)|(plans?|intends?)\s+to|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to"
     # "commits to implementing", "ATJ and LAIR commit to continue", "is planning …". ("Is committed
     # to" is a stance, "committed to openness", "committed to improving services", not an act.)
-    r"|(commits?)\s+to"
+    r"|(commits?(?:\s+(?:ourselves|itself|themselves|myself))?)\s+to"
     r"(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
     r"|((?:is|are)\s+(?:now\s+|also\s+)?planning))\b(?![-'’])"
     # "We'll", "There'll": the contracted "will".
@@ -41,9 +41,14 @@ _NOUN_WILL_BEFORE = words(
 _RELATIVE = words("that which who whom whose where")
 # "… lays out how the United States will work …": a modal inside a how/what/whether clause is not
 # the sentence's own promise.
-_IN_COMPLEMENT_CLAUSE_RE = re.compile(r"\b(?:how|what|whether|why)\s+(?:\w+\s+){0,6}$", re.IGNORECASE)
+# "… we see a future where we'll have …": nor inside a where-clause after a noun.
+_IN_COMPLEMENT_CLAUSE_RE = re.compile(
+    r"(?:\b(?:how|what|whether|(?<!is\s)(?<!'s\s)why)|\w\s+where)(?:\s+[\w'’-]+){0,7}\s*$", re.IGNORECASE
+)
 _LY_VERBS = words("apply supply rely comply multiply reply fly ally imply")
-_ADVERBS = words("""also further not never still then jointly first soon now always only all both each""")
+_ADVERBS = words(
+    """also further not never still then jointly first soon now always only all both each better"""
+)
 _IRREGULAR_PARTICIPLES = words(
     """made built set put held done given taken drawn run kept brought sent shown laid met paid sought
     spent won led understood undertaken established begun become cut dealt found got gotten grown known
@@ -68,23 +73,25 @@ _DOC_VERBS = words(
 )
 _CONSEQUENCE_OPENER_RE = re.compile(
     r"^(?:by\s+(?:doing\s+so|so\s+doing)|in\s+(?:doing\s+so|so\s+doing|this\s+way|this\s+manner)|"
-    r"thus|hence|therefore|as\s+a\s+result|consequently|doing\s+so|which|"
+    r"as\s+a\s+result|doing\s+so|which|"
     # "By removing these barriers, we will unleash …": what the means will bring about.
     r"by\s+\w+ing\b(?!\s+(?:19|20)\d\d))",
     re.IGNORECASE,
 )
+_CONNECTIVE_RE = re.compile(r"^(?:thus|hence|therefore|consequently)\b", re.IGNORECASE)
 _DEMONSTRATIVE_RE = re.compile(
     r"^(?:all\s+(?:of\s+)?)?(?:this|these|that|those|such)\b(?P<rest>.*)$|^(?:it\s+all|all\s+this)$",
     re.IGNORECASE,
 )
 _DOC_SELF_RE = re.compile(
     r"\b(?:white\s+paper|paper|document|report|chapter|section|part|annex|publication|outline|plan|"
-    r"charter|agenda)s?\b",
+    r"charter|agenda|strategy|strategies)s?\b",
     re.IGNORECASE,
 )
 _DOC_CONTENTS_RE = re.compile(
-    r"\b(?:this|the)\s+(?:\w+\s+)?(?:plan|paper|document|report|strategy|chapter|section|agenda)\s+"
-    r"(?:features|includes|contains|covers|comprises|presents|sets\s+out|describes|is\s+organi[sz]ed)\b",
+    r"\b(?:this|the|our)\s+(?:\w+\s+)?(?:plan|paper|document|report|strategy|chapter|section|agenda)\s+"
+    r"(?:features|includes|contains|covers|comprises|presents|sets\s+out|lays\s+out|outlines|highlights|"
+    r"describes|is\s+organi[sz]ed)\b",
     re.IGNORECASE,
 )
 _FORECAST_RE = re.compile(
@@ -93,7 +100,8 @@ _FORECAST_RE = re.compile(
     re.IGNORECASE,
 )
 _FORECAST_VERB_RE = re.compile(
-    r"\b(?:expects?|anticipates?|predicts?|believes?|foresees?|assumes?)\b"
+    r"\b(?:expects?|anticipates?|predicts?|believes?|foresees?|assumes?|know|knows|trust|hope|"
+    r"(?:am|is|are)\s+(?:confident|sure|certain))\b"
     r"(?:\s+that)?\s+[^.;]*$",
     re.IGNORECASE,
 )
@@ -101,7 +109,8 @@ _ACTOR_WORDS = words(
     """we it they government governments ministry ministries department departments agency agencies
     authority authorities commission council administration office bureau parliament congress cabinet
     state states province provinces municipality municipalities county counties country countries nation
-    union party committee regulator secretariat directorate institutes china"""
+    union party committee regulator secretariat directorate institutes china organization organisation
+    corporation"""
 )
 _SMALL_WORDS = words("the of and for in on at by to a an 's ’s")
 PLAN_PERIOD_RE = re.compile(
@@ -315,6 +324,15 @@ def _is_named_actor(subject: str) -> bool:
     )
 
 
+def _head_noun(lowered: list[str]) -> str:
+    """The head of a noun phrase: its last word before "of", "for", "on" … ("strategy" in "the
+    Strategy for a Digital Public Service")."""
+    for position, word in enumerate(lowered):
+        if position and word in {"of", "for", "on", "in", "to", "with", "about"}:
+            return lowered[position - 1]
+    return lowered[-1]
+
+
 def is_actor(subject: str) -> bool:
     words = _WORD_RE.findall(subject)
     if not words:
@@ -322,17 +340,24 @@ def is_actor(subject: str) -> bool:
     lowered = [w.lower() for w in words]
     if len(words) == 1 and lowered[0] in {"we", "it", "they", "i"}:
         return True
-    if any(w in _ACTOR_WORDS for w in lowered[-3:]) or lowered[0] in {"we", "our"}:
+    if lowered[0] == "you":
+        return False
+    if _DOC_SELF_RE.fullmatch(_head_noun(lowered)):
+        return False  # "The Strategy for a Digital Public Service will help …": a document acts not
+    if re.search(r"\b(?:public|civil)\s+(?:sector|service)s?$", subject, re.IGNORECASE):
+        return True
+    if any(w in _ACTOR_WORDS for w in lowered[-3:]) or lowered[0] == "we":
         return True
     content = [w for w in words if w.lower() not in _SMALL_WORDS]
     return 0 < len(content) <= 6 and all(w[:1].isupper() for w in content) and not subject[:1].islower()
 
 
-def classify(sentence: str) -> str | None:
+def classify(sentence: str, previous: str | None = None) -> str | None:
     """The rule slug under which ``sentence`` is a commitment, or None.
 
     The first modal governs; when its clause promises nothing ("These tools will help …"), a later
-    clause of its own may ("…, and the Administration commits to …").
+    clause of its own may ("…, and the Administration commits to …"). ``previous`` is the sentence
+    before, which tells who "it" or "they" is.
     """
     s = sentence.replace("’", "'").strip()
     if len(s) < 8 or s.endswith("?"):
@@ -340,7 +365,7 @@ def classify(sentence: str) -> str | None:
     for position, modal in enumerate(find_modals(s)):
         if position and not _CLAUSE_BREAK_RE.search(s[: modal.start]):
             break
-        rule = _classify_at(s, modal)
+        rule = _classify_at(s, modal, previous)
         if rule is not None or (position == 0 and modal.bare):
             return rule
     return None
@@ -359,7 +384,34 @@ _GERUND_SUBJECT_RE = re.compile(
 )
 
 
-def _classify_at(s: str, modal: Modal) -> str | None:
+_ANY_FINITE_RE = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|does|did|can|could|may|might|must|should|would|will|shall)\b",
+    re.IGNORECASE,
+)
+
+
+def _pronoun_stands_for_actor(previous: str) -> bool:
+    """Whether "it"/"they" can be the government: the sentence before has an acting subject ("China
+    will … It will …"), not a thing ("Digital transformation will help … It will transform …")."""
+    s = previous.replace("’", "'").strip()
+    modal = find_modal(s)
+    verb = _ANY_FINITE_RE.search(s)
+    head = s[: modal.start] if modal else (s[: verb.start()] if verb else " ".join(s.split()[:6]))
+    subject = subject_of(head)
+    lowered = subject.lower()
+    return (
+        lowered in {"it", "they", ""} or _is_named_actor(subject) or (modal is not None and is_actor(subject))
+    )
+
+
+_BY_ACTOR_RE = re.compile(
+    r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,5}?(?:government|ministry|department|agency|commission|council|"
+    r"office|authority|bureau|administration|secretariat|committee)\b",
+    re.IGNORECASE,
+)
+
+
+def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | None:
     if modal.bare:
         return None
     pre = s[: modal.start]
@@ -374,6 +426,8 @@ def _classify_at(s: str, modal: Modal) -> str | None:
     passive = modal.kind in {"will", "shall"} and verb == "be" and _is_participle(following)
     if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
         return None
+    if _CONNECTIVE_RE.match(pre.strip()) and not _is_named_actor(subject):
+        return None  # "Thus, this will …", "Hence the reforms will …"; "Therefore, we will …" decides
     if not passive and _GERUND_SUBJECT_RE.match(subject):
         return None  # "Standardizing the process will eliminate confusion": what an activity brings
     demonstrative = _DEMONSTRATIVE_RE.match(subject)
@@ -383,11 +437,17 @@ def _classify_at(s: str, modal: Modal) -> str | None:
             return None
         if verb in _ELABORATION_VERBS and following.endswith("ing"):
             pass  # "This will include studying and formulating …": the actions of the promise before
+        elif _is_named_actor(rest):
+            pass  # "This mission-driven organization will act to …": a body that acts
+        elif passive and _BY_ACTOR_RE.search(s, modal.end):
+            pass  # "These efforts will be coordinated by the new Commission"
         elif not (passive and rest and not re.match(r"(?:efforts?|measures?|steps?|work)\b", rest, re.I)):
             return None
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
     actor = is_actor(subject)
+    if subject.lower() in {"it", "they"} and previous is not None and not _pronoun_stands_for_actor(previous):
+        return None  # "It will transform the services …": what the thing before will do
     if verb in _ELABORATION_VERBS and not _is_named_actor(subject) and not following.endswith("ing"):
         # "It will (typically) include a summary …": what something will contain. "This will include
         # studying and formulating regulations …" spells out actions, and stays a promise.
@@ -538,7 +598,10 @@ _LEAD_VERB_CHAIN_RE = re.compile(
 )
 _LIST_POINTER_RE = re.compile(
     r"^(?:\w+\s+){0,2}?(?:the\s+following|as\s+follows|(?:these|this|those|that|them|it)"
-    r"(?:\s+\w+){0,2}\s*(?:by|through|via|in|with|:|$))",
+    r"(?:\s+\w+){0,2}\s*(?:by|through|via|in|with|:|$)"
+    # "We will take 20 actions, grouped under four themes:": the count of what the list holds.
+    r"|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|\w+teen|\w+ty)\s+(?:\w+\s+)?"
+    r"(?:actions|measures|steps|commitments|initiatives|priorities|tasks|areas|themes|goals|objectives)\b)",
     re.IGNORECASE,
 )
 
@@ -553,3 +616,53 @@ def introduces_only(lead: str) -> bool:
     tail = _LEAD_VERB_CHAIN_RE.sub("", s[modal.end : -1].strip())
     words = _WORD_RE.findall(tail)
     return len(words) <= 1 or bool(_LIST_POINTER_RE.match(tail))
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a paragraph ends as prose does, with a full stop, "!" or "?" (a title does not)."""
+    return bool(re.search(r"[.!?][\"'”’)\]]*$", text.strip()))
+
+
+# A target stated as a line of its own ("To increase non-oil revenue from SAR 163 billion to SAR 1
+# trillion", "Raise the social capital index from position 26 to 10"): a change verb, then figures.
+_TARGET_OPENING_RE = re.compile(
+    r"^(?:to\s+(?:\w+ly\s+)?)?(?:increas|rais|reduc|lower|ris|cut|doubl|tripl|halv|grow|expand|boost|lift|"
+    r"mov|reach|achiev|improv|decreas|climb|bring|have|nam|localiz|localis|exceed)\w*\b",
+    re.IGNORECASE,
+)
+_TARGET_FIGURES_RE = re.compile(
+    r"\bfrom\b[^.;]{0,80}?\d[^.;]{0,60}?\bto\b[^.;]{0,60}?(?:\d|top|first|leading)"
+    r"|\b(?:among|in|into)\s+the\s+top\s+(?:\d+|five|ten|twenty|fifty|hundred)\b"
+    r"|\bto\s+(?:more\s+than|over|at\s+least|above|below|under)\s+[$£€]?\d",
+    re.IGNORECASE,
+)
+
+
+def is_target_statement(text: str) -> bool:
+    """A quantified target the document sets without a modal, as a goal line or list item."""
+    s = text.replace("’", "'").strip()
+    return (
+        len(s.split()) <= 40
+        and bool(_TARGET_OPENING_RE.match(s))
+        and bool(_TARGET_FIGURES_RE.search(s))
+        and not _PAST_MARKER_RE.search(s)
+    )
+
+
+_AIM_RE = re.compile(
+    r"\b(?:we|our)\s+(?:\w+\s+){0,2}?(?:aim|aims|goal|goals|target|targets|ambition|objective)\b"
+    r"|\bwe\s+have\s+set\s+ourselves\b",
+    re.IGNORECASE,
+)
+_AIM_FIGURE_RE = re.compile(
+    r"\d[\d,.]*\s*(?:%|percent|per\s+cent|percentage\s+points|million|billion|gigawatts?)"
+    r"|\btop\s+\d+|\bby\s+(?:19|20)\d\d\b.*\d|\d.*\bby\s+(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def is_quantified_aim(sentence: str) -> bool:
+    """ "We aim to localize over 50 percent of military spending by 2030": an aim with a figure is
+    a target the government sets itself, unlike "We aim to be more open"."""
+    s = sentence.replace("’", "'")
+    return bool(_AIM_RE.search(s) and _AIM_FIGURE_RE.search(s)) and not _PAST_MARKER_RE.search(s)
