@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.utils.text import slugify
 
 from commitments import services
 from commitments.choices import Status
 from commitments.exceptions import ConcurrentEditError
-from commitments.models import Commitment, CommitmentSector, Evidence, Sector
+from commitments.importer import parser
+from commitments.importer.loader import DocumentImportError, DocumentMeta
+from commitments.importer.sources import DocumentError, document_text
+from commitments.models import (
+    REFERENCE_PREFIX_PATTERN,
+    REFERENCE_PREFIX_RULE,
+    Commitment,
+    CommitmentSector,
+    Document,
+    Evidence,
+    Sector,
+    http_url_validator,
+)
 
 
 class CommitmentAdminForm(forms.ModelForm):
@@ -208,3 +223,182 @@ class SnoozeForm(ConfirmActionForm):
                 if field not in self.errors:  # "required" or "not a date" already says it
                     self.add_error(field, field_messages)
         return cleaned
+
+
+# --- Importing a document from the admin ----------------------------------------------------------
+
+# The upload is read whole into memory to become text: the cap bounds what one request may hold.
+MAX_UPLOAD_BYTES: Final = 20 * 1024 * 1024
+UPLOAD_EXTENSIONS: Final = ("txt", "html", "htm", "pdf")
+UPLOAD_TOO_LARGE: Final = "The file is {size:.1f} MB; the limit is {limit:.0f} MB."
+NO_TITLE_FOUND: Final = "No title found in the text: enter one."
+NO_SLUG_IN_TITLE: Final = "The title has no letters or digits to make a slug from: enter one."
+SLUG_TAKEN: Final = (
+    "A document with the slug “{slug}” exists: import a revised text from its page, or choose another."
+)
+PREFIX_TAKEN: Final = "The reference prefix {prefix} is used by another document: choose another."
+PERIOD_INVERTED: Final = "The plan period ends before it starts."
+PREFIX_RULE: Final = f"A reference prefix is {REFERENCE_PREFIX_RULE}."
+
+# The encodings importer.sources tells apart itself or names when it cannot.
+ENCODING_CHOICES: Final = [
+    ("", "Detect from the file"),
+    ("utf-8", "UTF-8"),
+    ("utf-16", "UTF-16 (with a byte-order mark)"),
+    ("gb18030", "GB18030 / GBK (simplified Chinese)"),
+    ("big5", "Big5 (traditional Chinese)"),
+    ("cp1252", "Windows-1252 (Western European)"),
+]
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DocumentImportForm(forms.Form):
+    """The admin's import, step 1: a file and the document's details (for a revision, the document's
+    own, with its slug and prefix fixed). Nothing here writes: after is_valid(), `text` and `meta`
+    are what the view hands to importer.loader.import_document, first as a dry run."""
+
+    file = forms.FileField(
+        validators=[FileExtensionValidator(list(UPLOAD_EXTENSIONS))],
+        help_text="Plain text in any common encoding (.txt), a saved web page (.html, .htm) or a PDF with "
+        "a text layer; at most 20 MB.",
+    )
+    encoding = forms.ChoiceField(
+        required=False,
+        choices=ENCODING_CHOICES,
+        help_text="Only for a text file refused because its encoding cannot be told from its bytes.",
+    )
+    title = forms.CharField(
+        required=False,
+        max_length=300,
+        help_text="Default: the title found in the text, e.g. China's Space Program: A 2021 Perspective.",
+    )
+    slug = forms.SlugField(
+        required=False,
+        max_length=80,
+        help_text="Identifier in URLs, e.g. csp2021. Default: from the title. Fixed once imported.",
+    )
+    reference_prefix = forms.CharField(
+        required=False,
+        max_length=20,
+        help_text="Starts every commitment reference, e.g. CSP2021 (gives CSP2021-II.4-03). Default: the "
+        "title's initials and year. Fixed once imported.",
+    )
+    publisher = forms.CharField(
+        required=False, max_length=300, help_text="e.g. The State Council Information Office"
+    )
+    published_on = forms.DateField(required=False, widget=_date_input())
+    source_url = forms.URLField(
+        label="Source URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        validators=[http_url_validator],
+        help_text="http(s) only.",
+    )
+    language = forms.CharField(max_length=16, initial="en", help_text="BCP 47 tag, e.g. en")
+    period_start = forms.DateField(
+        label="Plan period start", widget=_date_input(), help_text="e.g. 2022-01-01"
+    )
+    period_end = forms.DateField(label="Plan period end", widget=_date_input(), help_text="e.g. 2026-12-31")
+
+    # What a revised text may change besides the text (the slug and prefix are fixed).
+    REVISABLE: ClassVar[tuple[str, ...]] = (
+        "title",
+        "publisher",
+        "published_on",
+        "source_url",
+        "language",
+        "period_start",
+        "period_end",
+    )
+
+    def __init__(self, *args: Any, document: Document | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document = document
+        self.text: str | None = None
+        self.meta: DocumentMeta | None = None
+        self.file_name = ""
+        if document is not None:
+            for name in self.REVISABLE:
+                self.fields[name].initial = getattr(document, name)
+            # References never change: a revision keeps the document's slug and prefix.
+            for name in ("slug", "reference_prefix"):
+                self.fields[name].initial = getattr(document, name)
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Fixed: commitment references never change."
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            megabytes = 1024 * 1024
+            raise ValidationError(
+                UPLOAD_TOO_LARGE.format(size=upload.size / megabytes, limit=MAX_UPLOAD_BYTES / megabytes),
+                code="too_large",
+            )
+        return upload
+
+    def clean_reference_prefix(self) -> str:
+        prefix = str(self.cleaned_data["reference_prefix"]).strip().upper()  # "csp2021" is CSP2021
+        if prefix and not re.match(REFERENCE_PREFIX_PATTERN, prefix):
+            raise ValidationError(PREFIX_RULE, code="invalid")
+        return prefix
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload = cleaned.get("file")
+        if upload is not None:
+            self.file_name = upload.name
+            try:
+                self.text = document_text(
+                    upload.read(), name=upload.name, encoding=cleaned.get("encoding") or None
+                )
+            except DocumentError as error:
+                # The reason is the command's; on this page the encoding is chosen from a list.
+                message = str(error).replace("pass --encoding", "choose its encoding below")
+                self.add_error("file", ValidationError(message, code="unreadable"))
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", ValidationError(PERIOD_INVERTED, code="period_inverted"))
+        if self.text is None or self.errors:
+            return cleaned
+        title = cleaned.get("title") or parser.extract(self.text).title
+        if not title:
+            self.add_error("title", ValidationError(NO_TITLE_FOUND, code="no_title"))
+            return cleaned
+        if self.document is None and not cleaned.get("slug") and not slugify(title):
+            self.add_error("slug", ValidationError(NO_SLUG_IN_TITLE, code="no_slug"))
+            return cleaned
+        source = self.document
+        try:
+            meta = DocumentMeta(
+                title=title,
+                period_start=cleaned["period_start"],
+                period_end=cleaned["period_end"],
+                publisher=cleaned.get("publisher", ""),
+                published_on=cleaned.get("published_on"),
+                slug=source.slug if source else cleaned.get("slug", ""),
+                reference_prefix=source.reference_prefix if source else cleaned.get("reference_prefix", ""),
+                source_url=cleaned.get("source_url", ""),
+                language=cleaned["language"],
+            ).resolved()
+        except DocumentImportError as error:
+            self.add_error(None, ValidationError(str(error), code="refused"))
+            return cleaned
+        if source is None:
+            self._check_new_document(meta)
+        self.meta = meta
+        return cleaned
+
+    def _check_new_document(self, meta: DocumentMeta) -> None:
+        """A new document takes a slug and a prefix nobody has (an existing one is revised from its own
+        page, where they are fixed)."""
+        if Document.objects.filter(slug=meta.slug).exists():
+            self.add_error("slug", ValidationError(SLUG_TAKEN.format(slug=meta.slug), code="slug_taken"))
+        if Document.objects.filter(reference_prefix=meta.reference_prefix).exists():
+            self.add_error(
+                "reference_prefix",
+                ValidationError(PREFIX_TAKEN.format(prefix=meta.reference_prefix), code="prefix_taken"),
+            )

@@ -115,6 +115,8 @@ def test_no_payload_runs_as_script_on_any_admin_or_public_page(signed_in_page: A
         reverse("admin:commitments_evidence_delete", args=[record["uncited"].pk]),
         reverse("admin:commitments_document_changelist"),
         reverse("admin:commitments_document_change", args=[record["document"].pk]),
+        reverse("admin:commitments_document_import"),
+        reverse("admin:commitments_document_import_revision", args=[record["document"].pk]),
         reverse("admin:commitments_section_changelist"),
         reverse("admin:commitments_section_change", args=[record["section"].pk]),
         reverse("admin:commitments_reminder_preview"),

@@ -364,3 +364,13 @@ def test_the_database_refuses_a_prefix_that_would_break_references() -> None:
 
     with pytest.raises(IntegrityError), transaction.atomic():
         DocumentFactory.create(reference_prefix="CSP/2021")
+
+
+def test_a_revision_numbers_new_commitments_with_the_documents_own_prefix(tmp_path: Path) -> None:
+    run_import(write(tmp_path, NUMBERED_IN_FULL), "--prefix", "RIV")
+    revised = NUMBERED_IN_FULL + "\nThe Ministry will train 300 water engineers.\n"
+    run_import(write(tmp_path, revised), "--prefix", "OTHER")
+
+    references = Commitment.objects.values_list("reference", flat=True)
+    assert {reference.split("-")[0] for reference in references} == {"RIV"}
+    assert Document.objects.get().reference_prefix == "RIV"

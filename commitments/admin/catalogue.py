@@ -1,7 +1,8 @@
 """The catalogue around commitments: documents, sections, sectors, evidence and the review ledger.
 
 Documents, sections and sectors lend their names to commitments, so their saves go through the
-services that move those commitments' versions (and ETags) on when a shown name changes.
+services that move those commitments' versions (and ETags) on when a shown name changes. A document's
+text arrives by import (admin/imports.py, or the import_document command).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from commitments import services
 from commitments.admin.base import ReadOnly, ReviewColumns
+from commitments.admin.imports import DocumentImportViews
 from commitments.display import (
     FROZEN_NOTE,
     acting_user,
@@ -31,7 +34,7 @@ def reference_with_text(reference: str, text: str) -> SafeString:
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(DocumentImportViews, admin.ModelAdmin):
     list_display = (
         "title",
         "slug",
@@ -69,11 +72,27 @@ class DocumentAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
         return Document.objects.for_list()
 
+    def get_urls(self) -> list[URLPattern]:
+        # Before the stock URLs: "<path:object_id>/" would take "import/" for an object id.
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="commitments_document_import"),
+            path(
+                "<path:object_id>/import/",
+                self.admin_site.admin_view(self.import_revision_view),
+                name="commitments_document_import_revision",
+            ),
+            *super().get_urls(),
+        ]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Document | None = None) -> Any:
         # Once imported, the text is what the commitments' offsets point into: it changes only by
-        # re-importing the document (which moves the commitments along).
+        # re-importing the document (which moves the commitments along). The slug and the prefix are
+        # in every commitment's URL and reference, which never change.
         fields = tuple(super().get_readonly_fields(request, obj))
-        return fields if obj is None else ("full_text", *fields)
+        return fields if obj is None else ("slug", "reference_prefix", "full_text", *fields)
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Document | None = None) -> dict[str, Any]:
+        return super().get_prepopulated_fields(request, obj) if obj is None else {}  # the slug is fixed
 
     @admin.display(description="commitments", ordering="commitment_count")
     def commitment_count(self, document: Document) -> int:

@@ -130,6 +130,11 @@ class ImportReport:
     vanished: list[str] = field(default_factory=list)
     sectors_assigned: int = 0
     dry_run: bool = False
+    # What a reader of the plan needs besides the references (the admin's preview shows them):
+    # the new text of each added, revised and moved commitment, and the stored text of each
+    # revised and vanished one.
+    texts: dict[str, str] = field(default_factory=dict)
+    previous_texts: dict[str, str] = field(default_factory=dict)
 
     @property
     def changes_anything(self) -> bool:
@@ -307,12 +312,17 @@ def _import(
     planned = [_Planned(item, keys.get(item.section, FRONT_MATTER_KEY)) for item in extracted.commitments]
     vanished = _match(planned, stored)
     report.vanished = sorted(c.reference for c in vanished)
-    _assign_references(planned, stored, meta.reference_prefix)
+    report.previous_texts = {c.reference: c.text for c in vanished}
+    # A revision numbers new commitments with the document's own prefix: references never change.
+    _assign_references(planned, stored, document.reference_prefix if document else meta.reference_prefix)
     for item in planned:
         if item.existing is None:
             report.added.append(item.reference)
+            report.texts[item.reference] = item.extracted.text
         elif item.kind == "revised":
             report.revised.append(item.reference)
+            report.texts[item.reference] = item.extracted.text
+            report.previous_texts[item.reference] = item.existing.text
         elif _place(item.existing) != (
             item.extracted.start,
             item.extracted.end,
@@ -321,6 +331,7 @@ def _import(
         ):
             item.kind = "moved"
             report.moved.append(item.reference)
+            report.texts[item.reference] = item.extracted.text
         else:
             item.kind = "unchanged"
             report.unchanged += 1
