@@ -24,14 +24,18 @@ _SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?:\[\d{1,3}\]|[¹²³⁴⁵
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 _MODAL_RE = re.compile(
-    r"\b(?:(will|shall)|(plans?|intends?)\s+to|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to"
+    r"\b(?:(?P<will>will|shall)|(?P<plans>plans?|intends?|proposes?)\s+to"
+    r"|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to"
     # "commits to implementing", "ATJ and LAIR commit to continue", "is planning …". ("Is committed
     # to" is a stance, "committed to openness", "committed to improving services", not an act.)
-    r"|(commits?(?:\s+(?:ourselves|itself|themselves|myself))?)\s+to"
+    r"|(?P<commits>commits?(?:\s+(?:ourselves|itself|themselves|myself))?|(?:is|are)\s+committing)\s+to"
     r"(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
-    r"|((?:is|are)\s+(?:now\s+|also\s+)?planning))\b(?![-'’])"
+    r"|(?P<planning>(?:is|are)\s+(?:now\s+|also\s+)?planning)"
+    # Obligations: "agencies must …", "the Ministry is required to …", "departments are to …".
+    r"|(?P<must>must)|(?P<required>(?:is|are)\s+(?:also\s+)?(?:required|obliged|obligated|to\s+be\s+required)\s+to"
+    r"|(?:is|are)\s+to(?=\s+(?:\w+ly\s+)?[a-z]+\s)))\b(?![-'’])"
     # "We'll", "There'll": the contracted "will".
-    r"|(?<=[A-Za-z])['’](ll)\b",
+    r"|(?<=[A-Za-z])['’](?P<contraction>ll)\b",
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -78,6 +82,15 @@ _CONSEQUENCE_OPENER_RE = re.compile(
     r"by\s+\w+ing\b(?!\s+(?:19|20)\d\d))",
     re.IGNORECASE,
 )
+# What a law, plan or earlier document says: quoted or reported, not promised here.
+_REPORTED_RE = re.compile(
+    r"\b(?:regulations?|law|laws|act|statute|directive|code|order|circular|constitution|plan|document|"
+    r"paper|budget|policy|strategy|report|guidance|framework|agreement|treaty|decree|rules?)"
+    r"(?:\s+[\w.,()-]+){0,12}?\s+(?:stated|states|said|says|provides?|provided|stipulates?|stipulated|"
+    r"requires?|required|announced|declared|noted|identified|specified|set\s+out|sets\s+out|"
+    r"established|establishes|promised|pledged|mandates?|mandated)\b",
+    re.IGNORECASE,
+)
 _CONNECTIVE_RE = re.compile(r"^(?:thus|hence|therefore|consequently)\b", re.IGNORECASE)
 _DEMONSTRATIVE_RE = re.compile(
     r"^(?:all\s+(?:of\s+)?)?(?:this|these|that|those|such)\b(?P<rest>.*)$|^(?:it\s+all|all\s+this)$",
@@ -110,7 +123,8 @@ _ACTOR_WORDS = words(
     authority authorities commission council administration office bureau parliament congress cabinet
     state states province provinces municipality municipalities county counties country countries nation
     union party committee regulator secretariat directorate institutes china organization organisation
-    corporation"""
+    corporation board boards taskforce centre center institute unit panel commissioner minister ministers
+    secretary officer officers steward mayor premier president"""
 )
 _SMALL_WORDS = words("the of and for in on at by to a an 's ’s")
 PLAN_PERIOD_RE = re.compile(
@@ -227,6 +241,9 @@ def find_modal(s: str) -> Modal | None:
     return next(find_modals(s), None)
 
 
+_PARENTHETICAL_RE = re.compile(r",[^,.;:]{1,80},\s*[a-z]")
+
+
 def find_modals(s: str) -> Iterator[Modal]:
     """Every modal of the sentence that could govern a clause of its own, in order."""
     for match in _MODAL_RE.finditer(s):
@@ -236,28 +253,27 @@ def find_modals(s: str) -> Iterator[Modal]:
         if previous in _RELATIVE or _IN_COMPLEMENT_CLAUSE_RE.search(before):
             continue
         after = s[match.end() :].strip()
-        bare = not after or after[0] in ":;.,)"
-        if match.group(5):
+        # "It will:" is bare; "We will, through a challenge, invite …" is not.
+        bare = not after or after[0] in ":;.)" or (after[0] == "," and not _PARENTHETICAL_RE.match(after))
+        if match.group("contraction"):
             kind = "will"
-        elif match.group(1):
+        elif match.group("will"):
             if previous in _NOUN_WILL_BEFORE:
                 continue
             next_words = _WORD_RE.findall(after[:40])
             if next_words and next_words[0].lower() in {"of", "and", "or"}:
                 continue
-            kind = match.group(1).lower()
-        elif match.group(2):
+            kind = match.group("will").lower()
+        elif match.group("must") or match.group("required"):
+            kind = "must"
+        elif match.group("plans") or match.group("planning"):
             if not _actor_precedes(words):
                 continue
             kind = "plans-to"
-        elif match.group(3):
+        elif match.group("commits"):
             if not _actor_precedes(words):
                 continue
             kind = "commits-to"
-        elif match.group(4):
-            if not _actor_precedes(words):
-                continue
-            kind = "plans-to"
         else:
             kind = "going-to"
         yield Modal(match.start(), match.end(), kind, bare)
@@ -285,7 +301,11 @@ def _actor_precedes(words: list[str]) -> bool:
 
 def _verb_after(s: str, end: int) -> tuple[str, str]:
     """The first verb after the modal and, for "be", the word after it."""
-    words = [w.lower() for w in _WORD_RE.findall(s[end : end + 200])]
+    rest = s[end : end + 200]
+    parenthetical = _PARENTHETICAL_RE.match(rest.lstrip())
+    if parenthetical:
+        rest = rest.lstrip()[parenthetical.end() - 1 :]  # "will, by the end of the year, set out"
+    words = [w.lower() for w in _WORD_RE.findall(rest)]
     content = [w for w in words if not (w in _ADVERBS or (w.endswith("ly") and w not in _LY_VERBS))]
     verb = content[0] if content else ""
     following = content[1] if len(content) > 1 else ""
@@ -306,7 +326,7 @@ _INTERRUPTION_RE = re.compile(
 
 def subject_of(pre: str) -> str:
     """The grammatical subject before the modal: drop leading adverbials and the plan period."""
-    segments = pre.strip().split(",")
+    segments = pre.strip().rstrip(",").split(",")
     # "The Ministry, in partnership with X, will": an interruption is not the subject.
     while len(segments) > 1 and _INTERRUPTION_RE.match(segments[-1].strip()):
         segments.pop()
@@ -322,6 +342,9 @@ def _is_named_actor(subject: str) -> bool:
     return bool(lowered) and (
         lowered == ["we"] or lowered == ["i"] or any(w in _ACTOR_WORDS - {"it", "they"} for w in lowered[-3:])
     )
+
+
+_PUBLIC_BODY_RE = re.compile(r"\b(?:public|civil)\s+(?:sector|service)s?$", re.IGNORECASE)
 
 
 def _head_noun(lowered: list[str]) -> str:
@@ -344,12 +367,13 @@ def is_actor(subject: str) -> bool:
         return False
     if _DOC_SELF_RE.fullmatch(_head_noun(lowered)):
         return False  # "The Strategy for a Digital Public Service will help …": a document acts not
-    if re.search(r"\b(?:public|civil)\s+(?:sector|service)s?$", subject, re.IGNORECASE):
+    if _PUBLIC_BODY_RE.search(subject):
         return True
     if any(w in _ACTOR_WORDS for w in lowered[-3:]) or lowered[0] == "we":
         return True
     content = [w for w in words if w.lower() not in _SMALL_WORDS]
-    return 0 < len(content) <= 6 and all(w[:1].isupper() for w in content) and not subject[:1].islower()
+    named = re.sub(r"^the\s+", "", subject.strip(), flags=re.IGNORECASE)
+    return 0 < len(content) <= 6 and all(w[:1].isupper() for w in content) and not named[:1].islower()
 
 
 def classify(sentence: str, previous: str | None = None) -> str | None:
@@ -419,6 +443,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "It is expected that ... will ..."
     if _FORECAST_VERB_RE.search(pre):
         return None  # "The Government anticipates (that) some programmes will …": a forecast
+    if _REPORTED_RE.search(pre):
+        return None  # "The 2017 plan stated that China will …", "Regulations provide that … shall"
     verb, following = _verb_after(s, modal.end)
     if not verb:
         return None
@@ -446,6 +472,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
     actor = is_actor(subject)
+    if subject.lower() == "you" or subject.lower().startswith("you "):
+        return None  # "You'll find the programme at …", "you will be asked to …": the reader
     if subject.lower() in {"it", "they"} and previous is not None and not _pronoun_stands_for_actor(previous):
         return None  # "It will transform the services …": what the thing before will do
     if verb in _ELABORATION_VERBS and not _is_named_actor(subject) and not following.endswith("ing"):
@@ -457,6 +485,11 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     effect = (verb in _EFFECT_VERBS or verb == "be") and not _quantity_follows(s, modal.end)
     if not passive and modal.kind in {"will", "shall"} and effect and not actor:
         return None
+    head = _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
+    if modal.kind == "must" and not (_is_named_actor(head) or _PUBLIC_BODY_RE.search(subject)):
+        return None  # "This must change", "Legislation must be clear": an exhortation, no one bound
+    if modal.kind == "must" and verb == "be" and not passive:
+        return None
     if PLAN_PERIOD_RE.match(s):
         return "plan-period-sentence"
     if modal.kind == "plans-to":
@@ -467,6 +500,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return "prose-commits-to"
     if modal.kind == "shall":
         return "prose-shall"
+    if modal.kind == "must":
+        return "prose-must"
     return "prose-will-passive" if passive else "prose-will"
 
 
