@@ -37,6 +37,8 @@ _CALLOUT_RE = re.compile(
 )
 # "10 Railways: ..." after "09 Ports: ...": two-digit entries of a callout.
 _TWO_DIGIT_RE = re.compile(r"(?P<num>\d{2})[ \t]+(?=\S)")
+# "- we will do this" / "- and next …": a demonstrative can close an item, unlike "the" or "of".
+_ENDS_WITH_DEMONSTRATIVE_RE = re.compile(r"\b(?:this|that|these|those)$", re.IGNORECASE)
 _MODAL_WORD_RE = re.compile(r"\b(?:will|shall)\b")
 _INNER_SENTENCE_END_RE = re.compile(r"[a-z0-9%)][.!?]\s+[A-Z]")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -339,7 +341,7 @@ class LayoutReader:
             return line.start + marker_length  # "the Earth-" + "- Moon system"
         if not (rest[0].islower() or rest[0].isdigit()):
             return None
-        if ends_open(last) or block.open_parens > 0:
+        if (ends_open(last) and not _ENDS_WITH_DEMONSTRATIVE_RE.search(last)) or block.open_parens > 0:
             return line.start + marker_length
         if last[-1:].isdigit() and rest[0].isdigit():
             return line.start  # "2021" + "- 2025": keep the dash of the range

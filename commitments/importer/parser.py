@@ -367,9 +367,11 @@ class _Extractor:
         """One row of a table: the header (first row), or a milestone the document commits to."""
         clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
         cells = table_cells(clean) or [clean]
-        if first:
-            self.table = rules.table_header(cells)
-            if self.table is not None:
+        header = rules.table_header(cells)
+        if first or header is not None:
+            # A header row opens a table, even right after another one.
+            self.table = header
+            if header is not None:
                 return
         if rules.is_committed_row(cells, self.table):
             self._add(clean, offsets, (0, len(clean)), "table-row", None)

@@ -21,7 +21,8 @@ _ABBREVIATIONS = words(
 )
 # The closing punctuation, then any quote, bracket or footnote mark (".[10] This", ".¹² This").
 _SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?:\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)?(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-_WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+# The word before a full stop, whole: "U.S." and "e.g." but not the "s" of "the 1940s".
+_WORD_BEFORE_RE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z.]*)\.$")
 
 _MODAL_RE = re.compile(
     r"\b(?:(?P<will>will|shall)|(?P<plans>plans?|intends?|proposes?)\s+to"
@@ -57,7 +58,11 @@ _IRREGULAR_PARTICIPLES = words(
     """made built set put held done given taken drawn run kept brought sent shown laid met paid sought
     spent won led understood undertaken established begun become cut dealt found got gotten grown known
     lent let lit lost meant read rebuilt sold shut spread stood struck taught thought told upheld
-    withdrawn written borne born chosen driven frozen hidden ridden risen spoken stolen sworn torn worn"""
+    withdrawn written borne born chosen driven frozen hidden ridden risen spoken stolen sworn torn worn
+    fed bred bound hung dug spun shed split swept felt heard left said shot sat stuck swung wound seen
+    overseen foreseen thrown blown flown sewn sown proven forgiven overtaken rewritten forbidden beaten
+    broken woken woven gone undergone redone run rerun sung sunk drunk shrunk withheld laid inlaid
+    prepaid repaid reset recast broadcast forecast input output hit cost bid quit rid reread"""
 )
 # Verbs that describe an effect rather than an action when the subject is not an actor.
 _EFFECT_VERBS = words(
@@ -114,8 +119,7 @@ _FORECAST_RE = re.compile(
 )
 _FORECAST_VERB_RE = re.compile(
     r"\b(?:expects?|anticipates?|predicts?|believes?|foresees?|assumes?|know|knows|trust|hope|"
-    r"(?:am|is|are)\s+(?:confident|sure|certain))\b"
-    r"(?:\s+that)?\s+[^.;]*$",
+    r"(?:am|is|are)\s+(?:confident|sure|certain))\b",
     re.IGNORECASE,
 )
 _ACTOR_WORDS = words(
@@ -241,6 +245,8 @@ def find_modal(s: str) -> Modal | None:
     return next(find_modals(s), None)
 
 
+# "We have appointed a Chief Data Officer, who will publish …": a promise about a named person or body.
+_APPOSITIVE_WHO_RE = re.compile(r",\s*who\s*$", re.IGNORECASE)
 _PARENTHETICAL_RE = re.compile(r",[^,.;:]{1,80},\s*[a-z]")
 
 
@@ -250,7 +256,9 @@ def find_modals(s: str) -> Iterator[Modal]:
         before = s[: match.start()]
         words = _WORD_RE.findall(before)
         previous = words[-1].lower() if words else ""
-        if previous in _RELATIVE or _IN_COMPLEMENT_CLAUSE_RE.search(before):
+        if _IN_COMPLEMENT_CLAUSE_RE.search(before):
+            continue
+        if previous in _RELATIVE and not _APPOSITIVE_WHO_RE.search(before):
             continue
         after = s[match.end() :].strip()
         # "It will:" is bare; "We will, through a challenge, invite …" is not.
@@ -363,13 +371,13 @@ def is_actor(subject: str) -> bool:
     lowered = [w.lower() for w in words]
     if len(words) == 1 and lowered[0] in {"we", "it", "they", "i"}:
         return True
-    if lowered[0] == "you":
+    if lowered[0] in {"you", "there"}:
         return False
     if _DOC_SELF_RE.fullmatch(_head_noun(lowered)):
         return False  # "The Strategy for a Digital Public Service will help …": a document acts not
     if _PUBLIC_BODY_RE.search(subject):
         return True
-    if any(w in _ACTOR_WORDS for w in lowered[-3:]) or lowered[0] == "we":
+    if lowered[0] == "we" or any(w in _ACTOR_WORDS for w in (*lowered[-3:], _head_noun(lowered))):
         return True
     content = [w for w in words if w.lower() not in _SMALL_WORDS]
     named = re.sub(r"^the\s+", "", subject.strip(), flags=re.IGNORECASE)
@@ -435,19 +443,69 @@ _BY_ACTOR_RE = re.compile(
 )
 
 
+_EXISTENTIAL_DELIVERABLE_RE = re.compile(
+    r"\s+be\s+(?:a|an|one|new|a\s+new|\d[\d,]*)\s+(?!(?:\w+\s+)?(?:challenges?|risks?|need|difficult|"
+    r"changes?\s+in\s+demand|pressure|uncertaint))",
+    re.IGNORECASE,
+)
+_PERMISSIVE_RE = re.compile(r"(?<!who\s)(?<!which\s)(?<!that\s)\b(?:may|might|could|should)\b", re.IGNORECASE)
+# "…, so we'll …", "…; the Ministry will …", "… and all departments will …": a clause of its own.
+_NEW_CLAUSE_RE = re.compile(r";|,\s+(?:so|and|but|while|yet)\b|\s+and\s+(?:\w+\s+){0,3}?(?:we|all|the|it)\b")
+
+
+def _governs(pattern: re.Pattern[str], pre: str) -> bool:
+    """Whether a word matching ``pattern`` before the modal governs its clause: no new clause starts
+    between them."""
+    matches = list(pattern.finditer(pre))
+    return bool(matches) and not _NEW_CLAUSE_RE.search(pre, matches[-1].end())
+
+
+_THIRD_PARTY_RE = re.compile(
+    r"^(?:the\s+)?(?:other|foreign|rival|competing|many|some|most|several)\s+\w", re.IGNORECASE
+)
+_OUTCOME_NOUNS = words(
+    """benefit benefits saving savings gain gains impact impacts outcome outcomes effect effects majority
+    demand growth return returns"""
+)
+# "… will be achieved through a work programme …": how the government will bring the outcome about.
+_BY_MEANS_RE = re.compile(r"\s+be\s+(?:\w+\s+){1,2}?(?:through|via|by\s+means\s+of|by\s+\w+ing)\b", re.I)
+_CHANGE_VERBS = words(
+    """grow rise increase decrease decline fall drop expand shrink accelerate slow worsen double triple
+    climb soar surge"""
+)
+_TREND_RE = re.compile(
+    r"\s+(?:\w+ly\s+)?(?:continue\s+to\s+|keep\s+)?(?P<verb>[a-z]+)\b(?P<rest>[^.;]{0,30})"
+)
+
+
+def _changes_by_itself(s: str, end: int) -> bool:
+    """ "… will (continue to) grow": an intransitive change with no figure to reach, i.e. a trend."""
+    match = _TREND_RE.match(s, end)
+    if not match or match.group("verb").lower() not in _CHANGE_VERBS:
+        return False
+    return not re.match(r"\s*(?:to|by|from|at\s+least)\s+[$£€]?\d", match.group("rest"))
+
+
 def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | None:
     if modal.bare:
         return None
     pre = s[: modal.start]
     if _FORECAST_RE.search(pre) and re.search(r"\bthat\b", pre, re.IGNORECASE):
         return None  # "It is expected that ... will ..."
-    if _FORECAST_VERB_RE.search(pre):
+    if _governs(_FORECAST_VERB_RE, pre):
         return None  # "The Government anticipates (that) some programmes will …": a forecast
+    if _governs(_PERMISSIVE_RE, pre):
+        return None  # "Agencies may use the tool, which will …": a will inside a may sentence
     if _REPORTED_RE.search(pre):
         return None  # "The 2017 plan stated that China will …", "Regulations provide that … shall"
     verb, following = _verb_after(s, modal.end)
     if not verb:
         return None
+    appositive = _APPOSITIVE_WHO_RE.search(pre)
+    if appositive:
+        # the one the clause is about: the words before ", who"
+        subject = " ".join(_WORD_RE.findall(pre[: appositive.start()])[-6:])
+        return "prose-who-will" if _is_named_actor(subject) else None
     subject = subject_of(pre)
     passive = modal.kind in {"will", "shall"} and verb == "be" and _is_participle(following)
     if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
@@ -472,6 +530,13 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
     actor = is_actor(subject)
+    if not passive and _THIRD_PARTY_RE.match(subject):
+        return None  # "Other space powers will deploy …": what others will do, a prediction
+    head = _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
+    if passive and head in _OUTCOME_NOUNS and not _BY_MEANS_RE.match(s, modal.end):
+        return None  # "The majority of the benefits will be achieved by 2030": an outcome foreseen
+    if not actor and _changes_by_itself(s, modal.end):
+        return None  # "Demand for launches will continue to grow": a trend, not an act
     if subject.lower() == "you" or subject.lower().startswith("you "):
         return None  # "You'll find the programme at …", "you will be asked to …": the reader
     if subject.lower() in {"it", "they"} and previous is not None and not _pronoun_stands_for_actor(previous):
@@ -483,6 +548,10 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     # An effect ("will help ...") or a copula ("will be more open") needs an actor, unless it states a
     # figure: "The unemployment rate will remain below 5.5%" is a target.
     effect = (verb in _EFFECT_VERBS or verb == "be") and not _quantity_follows(s, modal.end)
+    if verb == "serve" and following == "as" and not demonstrative:
+        effect = False  # "Data.gov will serve as the primary portal for …": the role it is given
+    if subject.lower() == "there" and verb == "be" and _EXISTENTIAL_DELIVERABLE_RE.match(s, modal.end):
+        return "prose-there-will-be"  # "There will be a single register of …"
     if not passive and modal.kind in {"will", "shall"} and effect and not actor:
         return None
     head = _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
@@ -603,7 +672,8 @@ class TableHeader:
 
 
 def table_header(cells: list[str]) -> TableHeader | None:
-    """The header of a table (short labels, no sentences), or None when the row holds data."""
+    """The header of a table (short labels naming when, who or whether required), or None when the
+    row holds data."""
     if not all(cell and len(cell.split()) <= 6 and not cell.endswith(".") for cell in cells):
         return None
     if any(re.search(r"\d", cell) for cell in cells):
@@ -611,6 +681,8 @@ def table_header(cells: list[str]) -> TableHeader | None:
     when = any(_WHEN_COLUMN_RE.search(cell) for cell in cells)
     who = any(_WHO_COLUMN_RE.search(cell) for cell in cells)
     required = next((i for i, cell in enumerate(cells) if _REQUIRED_COLUMN_RE.search(cell)), None)
+    if not (when or who or required is not None):
+        return None  # labels of some other table, or a row of data without figures
     return TableHeader(when and (who or required is not None), required)
 
 

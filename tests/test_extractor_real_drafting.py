@@ -1,0 +1,194 @@
+"""How real documents phrase promises, and what only looks like one (issue 14): one small case per
+pattern found in the real corpus, each the document's own words reduced to the pattern."""
+
+from __future__ import annotations
+
+import pytest
+
+from commitments.importer.parser import extract
+from tests.test_extractor_layouts import texts
+
+HEADING = "Chapter 1 Plan\n\n"
+
+
+def found(body: str) -> list[str]:
+    return texts(extract(HEADING + body))
+
+
+# --- obligations and actors the old rules missed ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Agencies must publish an inventory of their data assets by June 2026.",
+        "The Ministry is required to report to Parliament every year.",
+        "Departments are to submit their plans within 90 days.",
+        "We must build our capacity to anonymise data.",
+        "Data.gov will serve as the primary portal for federal data.",
+        "The Office of Science and Technology Policy will lead a process to review the rules.",
+        "There will be a single register of providers by 2027.",
+        "Survey results will be fed into the annual plan.",
+        "We’ll publish the register every quarter.",
+        "We have appointed a Chief Data Officer, who will publish the first inventory by June.",
+        "We will, through a public challenge, invite civil servants to name the barriers they meet.",
+        "Therefore, we will expand our training programmes.",
+        "The Federal Government commits to continuing the open data programme.",
+    ],
+)
+def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) -> None:
+    assert found(sentence + "\n") == [sentence]
+
+
+# --- what only looks like a promise -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # predictions about the world, markets and others
+        "The majority of the benefits will be achieved by 2030.",
+        "Global demand for launch services will continue to grow.",
+        "Other space powers will deploy large constellations in low orbit.",
+        "There will be challenges ahead.",
+        "I know our collective efforts will deliver superb results.",
+        # quoted or reported earlier pledges, and what a law provides
+        "A policy document issued in 2017 stated that China will build a space station.",
+        "The previous plan stated that the network will be completed by 2020; this target was met.",
+        "The regulations provide that every organization shall appoint a data officer.",
+        # descriptions, effects, permissions, exhortations, the reader
+        "It will typically include a summary of the findings.",
+        "Agencies may publish their data, which will help researchers.",
+        "Standardizing the application process will eliminate confusion.",
+        "The Strategy for a Digital Public Service will help us to do this.",
+        "This must change.",
+        "You will find the programme of work on our website.",
+        "We see a future where we’ll have an effective digital capability model.",
+    ],
+)
+def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> None:
+    assert found(sentence + "\n") == []
+
+
+def test_it_is_the_government_only_when_the_sentence_before_says_so() -> None:
+    assert found(
+        "Digital transformation will help us design better services. It will transform the way we work.\n\n"
+        "The Government is responding. It will cut the tax on first homes.\n"
+    ) == ["It will cut the tax on first homes."]
+
+
+# --- lead-ins ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "The Ministry will continue to:",
+        "These will include:",
+        "In the next five years, the Ministry will carry out the following tasks:",
+        "We will take 20 actions, grouped under four themes:",
+        "The Government intends to achieve this objective by:",
+    ],
+)
+def test_a_lead_in_that_only_introduces_its_list_is_never_a_commitment_alone(lead: str) -> None:
+    assert found(f"{lead}\n\n- build 40 dams;\n- train 900 engineers.\n") == [
+        "build 40 dams",
+        "train 900 engineers.",
+    ]
+
+
+def test_a_lead_in_that_also_promises_something_of_its_own_is_kept() -> None:
+    assert found("China will support cooperation on launch services, including:\n\n- joint launches.\n") == [
+        "China will support cooperation on launch services, including:",
+        "joint launches.",
+    ]
+
+
+# --- segmentation -----------------------------------------------------------------------------------
+
+
+def test_a_decade_before_a_full_stop_is_not_an_initial() -> None:
+    assert found("Water has been piped here since the 1940s. The Ministry will build 40 dams.\n") == [
+        "The Ministry will build 40 dams."
+    ]
+
+
+def test_a_footnote_mark_after_a_full_stop_ends_the_sentence() -> None:
+    assert found("All agencies will publish their plans.[10] This list will describe their assets.\n") == [
+        "All agencies will publish their plans.[10]"
+    ]
+
+
+def test_a_bullet_ending_in_a_demonstrative_is_not_joined_to_the_next() -> None:
+    assert found("The Ministry will:\n\n- make progress on this\n- build 40 dams\n") == [
+        "make progress on this",
+        "build 40 dams",
+    ]
+
+
+def test_a_line_in_capitals_is_not_joined_to_the_prose_around_it() -> None:
+    assert found("To raise the share of exports from 16% to 50%\nAMONG OUR COMMITMENTS BY 2030\n") == [
+        "To raise the share of exports from 16% to 50%"
+    ]
+
+
+# --- items, tables, repeats -------------------------------------------------------------------------
+
+
+def test_a_numbered_point_is_one_commitment_with_all_its_sentences() -> None:
+    assert found(
+        "The Government will:\n\n"
+        "(i) Leverage technologies. Next year, the Bureau will launch a cost platform.\n\n"
+        "(ii) We will relax the resale restriction. This measure will apply from the next sale.\n"
+    ) == [
+        "Leverage technologies. Next year, the Bureau will launch a cost platform.",
+        "We will relax the resale restriction. This measure will apply from the next sale.",
+    ]
+
+
+def test_paragraph_numbers_running_on_past_headings_are_prose_not_list_items() -> None:
+    assert found(
+        "3. The Ministry will build 40 dams. It has studied the rivers.\n\n"
+        "Chapter 2 Skills\n\n"
+        "4. The Ministry will train 900 engineers. Training began in 2020.\n"
+    ) == ["The Ministry will build 40 dams.", "The Ministry will train 900 engineers."]
+
+
+def test_milestone_rows_that_bind_a_body_are_commitments_and_encouraged_ones_are_not() -> None:
+    table = (
+        "Milestone | Measurement | Target Date | Required or Encouraged\n\n"
+        "Publish a data inventory | Completion | June 30, 2026 | Required for all agencies\n\n"
+        "Appoint a data steward | Completion | June 30, 2026 | Encouraged for all agencies\n\n"
+        "Milestone | Measurement | Target Date | Reporting Mechanism\n\n"
+        "Hold a workshop | Completion | June 30, 2026 | Progress report\n\n"
+        "Milestone | Measure | Date | Responsible Party\n\n"
+        "Launch the council | Meetings held | January 31, 2026 | OMB\n"
+    )
+    assert found(table) == [
+        "Publish a data inventory | Completion | June 30, 2026 | Required for all agencies",
+        "Launch the council | Meetings held | January 31, 2026 | OMB",
+    ]
+
+
+def test_a_repeated_commitment_is_reported_once_where_it_first_appears() -> None:
+    assert found(
+        "The Ministry will publish all court data by 2027.\n\n"
+        "Chapter 2 Summary\n\n"
+        "The Ministry will publish all the court data by 2027.\n\n"
+        "The Ministry will build 10 new courts.\n\nThe Ministry will build 20 new courts.\n"
+    ) == [
+        "The Ministry will publish all court data by 2027.",
+        "The Ministry will build 10 new courts.",
+        "The Ministry will build 20 new courts.",
+    ]
+
+
+def test_goal_lines_and_quantified_aims_are_targets() -> None:
+    assert found(
+        "To increase non-oil revenue from SAR 163 billion to SAR 1 trillion\n\n"
+        "Our aim is to localize over 50 percent of military spending by 2030.\n\n"
+        "We aim to be a regional leader.\n"
+    ) == [
+        "To increase non-oil revenue from SAR 163 billion to SAR 1 trillion",
+        "Our aim is to localize over 50 percent of military spending by 2030.",
+    ]
