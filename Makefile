@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast lint typecheck pytest migrate clean
+.PHONY: run test test-fast lint typecheck pytest migrate clean bench-extraction
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=...)")'
@@ -34,6 +34,10 @@ test: lint typecheck pytest
 ## test-fast: the same without the slow tests (live servers, real workers, fuzzing, browsers)
 test-fast: PYTEST_ARGS += -m "not slow"
 test-fast: lint typecheck pytest
+
+## bench-extraction: time the importer on a 300-page document (text, web page, PDF); figures in docs/importing.md
+bench-extraction: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.extraction
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -166,6 +166,19 @@ def test_running_header_repeated_on_every_page_is_dropped() -> None:
     assert all("Annual Plan" not in t for t in texts(doc))
 
 
+def test_a_line_repeated_inside_pages_is_not_taken_for_a_running_header() -> None:
+    # In a PDF's text, a sentence wrapped the same way on several pages repeats its first line.
+    filler = "".join(f"Background paragraph {i} of part {{n}}.\n\n" for i in range(4))
+    page = (
+        "Ministry of Energy Annual Plan\n\n" + filler + "The Ministry will build new substations in the\n"
+        "southern region by 20{n}.\n\n" + filler + "{n}\n\f"
+    )
+    doc = extract("".join(page.format(n=n) for n in (10, 20, 30)))
+    assert texts(doc) == [
+        f"The Ministry will build new substations in the southern region by 20{n}." for n in (10, 20, 30)
+    ]
+
+
 def test_form_feed_is_a_page_break() -> None:
     doc = extract(
         "The Ministry will build new substations in the\fsouthern region.\fIt will also train staff.\n"

@@ -123,6 +123,7 @@ def mark_page_furniture(lines: list[Line], protected: set[int]) -> None:
     dropped when they carry a page number after a wide gap (a contents line or a footer).
     """
     keys: dict[int, str] = {}
+    edges = _page_edges(lines)
     for index, line in enumerate(lines):
         if line.blank:
             continue
@@ -131,7 +132,12 @@ def mark_page_furniture(lines: list[Line], protected: set[int]) -> None:
         gap_number = short and (_GAP_NUMBER_RE.fullmatch(s) or _NUMBER_GAP_RE.fullmatch(s))
         if (short and is_page_number(s.strip())) or gap_number:
             line.noise = True
-        elif index not in protected and not _TERMINAL_RE.search(line.text) and len(line.text) <= 120:
+        elif (
+            index not in protected
+            and (edges is None or index in edges)
+            and not _TERMINAL_RE.search(line.text)
+            and len(line.text) <= 120
+        ):
             key = furniture_key(line.text)
             if len(key) >= 4 and any(c.isalpha() for c in key):
                 keys[index] = key
@@ -139,6 +145,18 @@ def mark_page_furniture(lines: list[Line], protected: set[int]) -> None:
     for index, key in keys.items():
         if counts[key] >= 3:
             lines[index].noise = True
+
+
+def _page_edges(lines: list[Line], depth: int = 3) -> set[int] | None:
+    """Indexes of the first and last few lines of each page, where running headers and footers sit;
+    None when the text has no page breaks (then a line repeated anywhere may be one)."""
+    pages: dict[int, list[int]] = {}
+    for index, line in enumerate(lines):
+        if not line.blank:
+            pages.setdefault(line.page, []).append(index)
+    if len(pages) < 2:
+        return None
+    return {index for members in pages.values() for index in (*members[:depth], *members[-depth:])}
 
 
 def ends_terminal(s: str) -> bool:

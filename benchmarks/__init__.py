@@ -1,0 +1,1 @@
+"""Benchmarks: measured here and reported in docs/, never asserted as timed tests."""
