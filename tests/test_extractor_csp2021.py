@@ -11,11 +11,10 @@ import pytest
 
 from commitments.importer.parser import ExtractedDocument, extract
 from commitments.importer.sources import read_document
+from tests.environment import missing_service, shared_dir
 from tests.test_extractor_scoring import load_labels, score, section_agreement, tokens
 
-SHARED_SOURCE = (
-    Path(__file__).parent.parent.parent / "shared" / "source-documents" / "china-space-program-2021.txt"
-)
+SHARED_SOURCE = shared_dir() / "source-documents" / "china-space-program-2021.txt"
 SOURCE = Path(__file__).resolve().parent.parent / "fixtures" / "china-space-program-2021.txt"
 II = "II. Development of Space Technology and Systems"
 
@@ -30,7 +29,7 @@ def document() -> tuple[str, ExtractedDocument]:
 
 def test_the_seed_copy_is_the_shared_source_document() -> None:
     if not SHARED_SOURCE.exists():
-        pytest.skip(f"shared source document not present at {SHARED_SOURCE}")
+        missing_service(f"needs the shared source document at {SHARED_SOURCE} (set TRACKER_SHARED_DIR)")
     assert SOURCE.read_bytes() == SHARED_SOURCE.read_bytes()
 
 

@@ -34,6 +34,9 @@ def found(body: str) -> list[str]:
         "We will, through a public challenge, invite civil servants to name the barriers they meet.",
         "Therefore, we will expand our training programmes.",
         "The Federal Government commits to continuing the open data programme.",
+        "Our priority will be to support national companies abroad.",
+        "These efforts will be coordinated by the recently established Job Creation Commission.",
+        "The public sector will focus on its planning and regulatory roles.",
     ],
 )
 def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) -> None:
@@ -64,6 +67,10 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "This must change.",
         "You will find the programme of work on our website.",
         "We see a future where we’ll have an effective digital capability model.",
+        "We will never forget our heritage.",
+        "Our economy will provide opportunities for everyone.",
+        "Under the Paperwork Reduction Act, all agencies must obtain approval to collect information.",
+        "The Council will be comprised of senior staff.",
     ],
 )
 def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> None:
@@ -94,6 +101,47 @@ def test_a_lead_in_that_only_introduces_its_list_is_never_a_commitment_alone(lea
     assert found(f"{lead}\n\n- build 40 dams;\n- train 900 engineers.\n") == [
         "build 40 dams",
         "train 900 engineers.",
+    ]
+
+
+def test_a_lead_in_listing_what_a_thing_will_hold_has_no_commitments_under_it() -> None:
+    assert (
+        found(
+            "The repository will include the following types of resources:\n\n"
+            "- Case studies: examples of what agencies are doing\n- Playbooks: checklists and questions\n"
+        )
+        == []
+    )
+
+
+def test_items_that_spell_out_the_promise_before_are_commitments() -> None:
+    assert found(
+        "Agencies will co-design more integrated services.\n\nThis means:\n\n"
+        "- accelerating the design of life-event products\n- establishing conditions for inclusion\n\n"
+        "The country is diverse.\n\nThis means:\n\n- many languages\n"
+    ) == [
+        "Agencies will co-design more integrated services.",
+        "accelerating the design of life-event products",
+        "establishing conditions for inclusion",
+    ]
+
+
+def test_this_after_a_promise_is_that_promise() -> None:
+    assert found("We will host a wiki-glossary of terms. This will be launched in the autumn.\n") == [
+        "We will host a wiki-glossary of terms.",
+        "This will be launched in the autumn.",
+    ]
+
+
+def test_a_list_under_an_items_own_descriptive_lead_in_is_not_promised() -> None:
+    assert found(
+        "The Government will achieve this by:\n\n"
+        "- Addressing barriers by updating guidance. The guidance supports agencies in:\n\n"
+        "  - Prioritizing the data assets under their purview;\n  - Developing justifications.\n\n"
+        "- Selecting pilots to demonstrate access to data.\n"
+    ) == [
+        "Addressing barriers by updating guidance. The guidance supports agencies in:",
+        "Selecting pilots to demonstrate access to data.",
     ]
 
 
@@ -162,7 +210,8 @@ def test_milestone_rows_that_bind_a_body_are_commitments_and_encouraged_ones_are
         "Milestone | Measurement | Target Date | Reporting Mechanism\n\n"
         "Hold a workshop | Completion | June 30, 2026 | Progress report\n\n"
         "Milestone | Measure | Date | Responsible Party\n\n"
-        "Launch the council | Meetings held | January 31, 2026 | OMB\n"
+        "Launch the council | Meetings held | January 31, 2026 | OMB\n\n"
+        "Getting Payments Right | Metrics tracked on performance.gov | See timeline online | OMB\n"
     )
     assert found(table) == [
         "Publish a data inventory | Completion | June 30, 2026 | Required for all agencies",

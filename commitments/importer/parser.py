@@ -170,6 +170,8 @@ class _Extractor:
     # A lead-in that promises a list of actions, in force over the theme titles and sub-lead-ins
     # between it and the actions ("We will take 20 actions, grouped under four themes:").
     promised: _Lead | None = None
+    # Whether the last sentence read was a commitment ("… will co-design services. / This means:").
+    closed_on_promise: bool = False
     # The sentence before the one being read: who "it" and "they" are.
     previous: str | None = None
     # Markers that number the document's paragraphs ("1.4", or "72." running on across headings):
@@ -203,6 +205,7 @@ class _Extractor:
         self.sections.append((heading, len(self.stack), self.path))
         self.levels.clear()
         self.held = None
+        self.closed_on_promise = False
         if self.promised is not None and len(self.stack) <= self.promised.level:
             self.promised = None
         if self.lead is not None and len(self.stack) <= self.lead.level:
@@ -226,10 +229,12 @@ class _Extractor:
         added = False
         for a, b in spans:
             rule = rules.classify(clean[a:b], self.previous)
+            self.closed_on_promise = rule is not None
             if rule is None and (
                 rules.is_target_statement(clean[a:b]) or rules.is_quantified_aim(clean[a:b])
             ):
                 rule = "target"
+                self.closed_on_promise = True
             self.previous = clean[a:b]
             if rule is None:
                 continue
@@ -263,15 +268,19 @@ class _Extractor:
                 rule = "lead-in" if sentence.rstrip().endswith(":") else found
         if rule is not None:
             self._add(clean, offsets, (0, body_end), rule, lead)
+        self.closed_on_promise = rule is not None
         return rule is not None, _lead_span(clean, spans)
 
     def paragraph(self, block: Block) -> None:
         clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
         self.levels.clear()
+        promised_before = self.closed_on_promise
         _, (a, b) = self._sentences(clean, offsets, None)
         lead_text = clean[a:b].strip()
         if lead_text.endswith(":"):
             forward = rules.is_forward_lead(lead_text)
+            if not forward and promised_before and rules.elaborates_previous(lead_text):
+                forward = True  # "Agencies will co-design services. / This means: / - accelerating …"
             if forward and rules.introduces_only(lead_text):
                 self.promised = _Lead(lead_text, True, len(self.stack))
             elif not forward and self.promised is not None and rules.is_fragment(lead_text):
@@ -291,21 +300,30 @@ class _Extractor:
             top = levels[-1]
             deeper = block.indent > top.indent + 1
             if deeper or (
-                top.last_colon and (block.marker != top.marker or (block.starts_lower and not top.last_lower))
+                top.last_colon
+                and (
+                    block.marker != top.marker
+                    or block.indent > top.indent
+                    or (block.starts_lower and not top.last_lower)
+                )
             ):
                 nested_lead = _Lead(top.last_text, top.last_forward, len(self.stack))
-                same = block.marker == top.marker and not deeper
+                # nested only by its lowercase start (same marker and indent): told apart by case
+                same = block.marker == top.marker and not deeper and block.indent <= top.indent
                 levels.append(_ListLevel(block.marker, block.indent, same, nested_lead))
                 return levels[-1]
-            for position in range(len(levels) - 1, -1, -1):
-                level = levels[position]
-                if (
-                    level.marker == block.marker
-                    and abs(level.indent - block.indent) <= 1
-                    and (block.starts_lower or not level.lower_nested)
-                ):
-                    del levels[position + 1 :]
-                    return level
+            # The level this item continues: the same marker at the same indent, else one column off
+            # (a hanging indent that wobbles).
+            for tolerance in (0, 1):
+                for position in range(len(levels) - 1, -1, -1):
+                    level = levels[position]
+                    if (
+                        level.marker == block.marker
+                        and abs(level.indent - block.indent) <= tolerance
+                        and (block.starts_lower or not level.lower_nested)
+                    ):
+                        del levels[position + 1 :]
+                        return level
         lead: _Lead | None = self.lead
         if lead is not None and lead.forward:
             self.held = (lead, block.marker, block.indent)
@@ -357,10 +375,19 @@ class _Extractor:
                 self._add(clean, offsets, (0, end), "task-item", lead.text if lead else None)
                 added = True
             forward_children = added
+        if len(spans) > 1 and clean[spans[-1][0] : spans[-1][1]].rstrip().endswith(":"):
+            lead_span = _lead_span(clean, spans)
         lead_text = clean[lead_span[0] : lead_span[1]].strip()
         level.last_text = lead_text
         level.last_colon = clean[:end].rstrip().endswith(":")
-        level.last_forward = forward_children or rules.is_forward_lead(lead_text)
+        # An item ending in a lead-in sentence of its own ("Addressing barriers. The guidance supports
+        # agencies in:") hands its nested items that lead-in's reading, not its own.
+        own_lead = lead_span[0] > 0 and lead_text.endswith(":")
+        level.last_forward = (
+            rules.is_forward_lead(lead_text)
+            if own_lead
+            else (forward_children or rules.is_forward_lead(lead_text))
+        )
         level.last_lower = block.starts_lower
 
     def row(self, block: Block, first: bool) -> None:

@@ -21,8 +21,9 @@ _ABBREVIATIONS = words(
 )
 # The closing punctuation, then any quote, bracket or footnote mark (".[10] This", ".¹² This").
 _SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?:\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)?(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-# The word before a full stop, whole: "U.S." and "e.g." but not the "s" of "the 1940s".
-_WORD_BEFORE_RE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z.]*)\.$")
+# The word before a full stop, whole: "U.S." and "e.g." but not the "s" of "the 1940s", the "t" of
+# "aren't" or the "D" of "R&D".
+_WORD_BEFORE_RE = re.compile(r"(?<![\w.'’&])([A-Za-z][A-Za-z.]*)\.$")
 
 _MODAL_RE = re.compile(
     r"\b(?:(?P<will>will|shall)|(?P<plans>plans?|intends?|proposes?)\s+to"
@@ -69,7 +70,7 @@ _EFFECT_VERBS = words(
     """help helps contribute benefit enable allow bring lead result mean make serve have give lay pave
     become remain play represent mark signal usher open attract generate produce create yield ensure
     inform complement reflect underpin shape unlock unleash spur drive foster require need take cost
-    match"""
+    match account spark stimulate fuel trigger"""
 )
 # "This will include X" elaborates a promise instead of stating a consequence.
 _ELABORATION_VERBS = words(
@@ -94,6 +95,11 @@ _REPORTED_RE = re.compile(
     r"(?:\s+[\w.,()-]+){0,12}?\s+(?:stated|states|said|says|provides?|provided|stipulates?|stipulated|"
     r"requires?|required|announced|declared|noted|identified|specified|set\s+out|sets\s+out|"
     r"established|establishes|promised|pledged|mandates?|mandated)\b",
+    re.IGNORECASE,
+)
+_UNDER_LAW_RE = re.compile(
+    r"^(?:under|according\s+to|pursuant\s+to|in\s+accordance\s+with)\s+(?:the\s+)?(?:[\w-]+\s+){0,6}?"
+    r"(?:act|law|regulations?|directive|code|statute|ordinance|section\s+\d+)\b",
     re.IGNORECASE,
 )
 _CONNECTIVE_RE = re.compile(r"^(?:thus|hence|therefore|consequently)\b", re.IGNORECASE)
@@ -128,7 +134,7 @@ _ACTOR_WORDS = words(
     state states province provinces municipality municipalities county counties country countries nation
     union party committee regulator secretariat directorate institutes china organization organisation
     corporation board boards taskforce centre center institute unit panel commissioner minister ministers
-    secretary officer officers steward mayor premier president"""
+    secretary officer officers steward mayor premier president program programme"""
 )
 _SMALL_WORDS = words("the of and for in on at by to a an 's ’s")
 PLAN_PERIOD_RE = re.compile(
@@ -177,6 +183,7 @@ _TASK_VERBS = words(
     prioritise prioritize pursue recognise recognize release remove require reuse secure seek select
     sign submit sustain tackle undertake unify use validate welcome"""
 )
+_VERBS_WITH_TO = words("continue press push step carry commit choose seek strive agree aim work help")
 # Words that make a verb-or-noun ("support", "increase") a noun: "Support for SMEs", "Increase in ...".
 _NOUN_AFTER = words("of for in to")
 # "research on X", "study of X" are how translated plans phrase a research task.
@@ -348,7 +355,10 @@ def _is_named_actor(subject: str) -> bool:
     """ "We", "the Government", "the Ministry": someone who acts, not "it" or "this"."""
     lowered = [w.lower() for w in _WORD_RE.findall(subject)]
     return bool(lowered) and (
-        lowered == ["we"] or lowered == ["i"] or any(w in _ACTOR_WORDS - {"it", "they"} for w in lowered[-3:])
+        lowered == ["we"]
+        or lowered == ["i"]
+        or any(w in _ACTOR_WORDS - {"it", "they"} for w in lowered[-3:])
+        or bool(_PUBLIC_BODY_RE.search(subject))
     )
 
 
@@ -437,7 +447,7 @@ def _pronoun_stands_for_actor(previous: str) -> bool:
 
 
 _BY_ACTOR_RE = re.compile(
-    r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,5}?(?:government|ministry|department|agency|commission|council|"
+    r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,8}?(?:government|ministry|department|agency|commission|council|"
     r"office|authority|bureau|administration|secretariat|committee)\b",
     re.IGNORECASE,
 )
@@ -458,6 +468,26 @@ def _governs(pattern: re.Pattern[str], pre: str) -> bool:
     between them."""
     matches = list(pattern.finditer(pre))
     return bool(matches) and not _NEW_CLAUSE_RE.search(pre, matches[-1].end())
+
+
+_STANCE_VERBS = words("remember forget know believe understand feel wish")
+_PEOPLE_AND_ECONOMY = words(
+    """people citizens residents youth women men families children students workers economy society
+    market markets businesses companies firms enterprises investors consumers users visitors tourists
+    households communities schools corporatization privatization teams"""
+)
+_DUTY_NOUNS = words("priority priorities role task tasks job mission focus duty responsibility")
+
+
+def head_of(subject: str) -> str:
+    return _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
+
+
+def _names_a_body(subject: str) -> bool:
+    """ "the Hong Kong Housing Society": a name (its head capitalised), not "our society"."""
+    words = _WORD_RE.findall(subject)
+    head = _head_noun([w.lower() for w in words] or [""])
+    return any(w.lower() == head and w[:1].isupper() for w in words[1:])
 
 
 _THIRD_PARTY_RE = re.compile(
@@ -496,6 +526,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "The Government anticipates (that) some programmes will …": a forecast
     if _governs(_PERMISSIVE_RE, pre):
         return None  # "Agencies may use the tool, which will …": a will inside a may sentence
+    if modal.kind in {"must", "shall"} and _UNDER_LAW_RE.match(pre.strip()):
+        return None  # "Under the Paperwork Reduction Act, all agencies must …": what the law requires
     if _REPORTED_RE.search(pre):
         return None  # "The 2017 plan stated that China will …", "Regulations provide that … shall"
     verb, following = _verb_after(s, modal.end)
@@ -508,6 +540,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return "prose-who-will" if _is_named_actor(subject) else None
     subject = subject_of(pre)
     passive = modal.kind in {"will", "shall"} and verb == "be" and _is_participle(following)
+    if passive and following in {"comprised", "composed", "constituted"}:
+        return None  # "The Council will be comprised of senior staff": what it will consist of
     if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
         return None
     if _CONNECTIVE_RE.match(pre.strip()) and not _is_named_actor(subject):
@@ -525,11 +559,19 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
             pass  # "This mission-driven organization will act to …": a body that acts
         elif passive and _BY_ACTOR_RE.search(s, modal.end):
             pass  # "These efforts will be coordinated by the new Commission"
+        elif passive and not rest and previous is not None and classify(previous) is not None:
+            pass  # "We will host a wiki-glossary. This will be launched shortly": the promise before
         elif not (passive and rest and not re.match(r"(?:efforts?|measures?|steps?|work)\b", rest, re.I)):
             return None
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
     actor = is_actor(subject)
+    if verb in _STANCE_VERBS:
+        return None  # "We will never forget …", "We will remember our obligations": a stance
+    if not passive and head_of(subject) in _PEOPLE_AND_ECONOMY and not _names_a_body(subject):
+        return None  # "Our people will amaze the world", "Our economy will provide …": not an act
+    if verb == "be" and following == "to" and head_of(subject) in _DUTY_NOUNS:
+        return "prose-will"  # "Our priority will be to support …", "A key role … will be to work with …"
     if not passive and _THIRD_PARTY_RE.match(subject):
         return None  # "Other space powers will deploy …": what others will do, a prediction
     head = _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
@@ -586,13 +628,40 @@ def is_self_contained(sentence: str) -> bool:
     return modal is not None and bool(_WORD_RE.findall(subject_of(s[: modal.start])))
 
 
+def _lists_contents(s: str, modal: Modal) -> bool:
+    """ "The repository will include the following types of resources:": what a thing will hold,
+    unlike "The measures will include:" or "We will include:"."""
+    verb, _ = _verb_after(s, modal.end)
+    if verb not in _ELABORATION_VERBS:
+        return False
+    subject = subject_of(s[: modal.start])
+    lowered = [w.lower() for w in _WORD_RE.findall(subject)]
+    if not lowered or lowered[0] not in {"the", "its", "our", "their", "each", "every"}:
+        return False
+    return not (_is_named_actor(subject) or _TASK_WORDS_RE.search(_head_noun(lowered)))
+
+
+_AIM_VERB_RE = re.compile(r"\b(?:aims?|seeks?|hopes?|wants?|wishes?|strives?|aspires?)\s+to\b", re.I)
+# "This means:", "This includes:" right after a promise: its items spell the promise out.
+_ELABORATING_LEAD_RE = re.compile(
+    r"^(?:this|that|these)\s+(?:will\s+)?(?:means?|includes?|involves?|entails?|covers?)\b[^.]*:$", re.I
+)
+
+
+def elaborates_previous(lead: str) -> bool:
+    return bool(_ELABORATING_LEAD_RE.match(lead.strip()))
+
+
 def is_forward_lead(lead: str) -> bool:
     """Whether the items under a colon-ending lead-in are promises ("It will:", "Main tasks:")."""
     s = lead.replace("’", "'")
-    if find_modal(s) is not None:
-        return True
+    modal = find_modal(s)
+    if modal is not None:
+        return not _lists_contents(s, modal)
     if _DOC_CONTENTS_RE.search(s):
         return False  # "this plan features commitments across five themes:": the document's outline
+    if _AIM_VERB_RE.search(s):
+        return False  # "The Strategy aims to support Government priorities:": outcomes hoped for
     if PLAN_PERIOD_RE.search(s) or re.search(r"\b(?:next|coming)\s+\w+\s+years\b|\bplan\s+period\b", s, re.I):
         return True
     return bool(_TASK_WORDS_RE.search(s)) and not _PAST_MARKER_RE.search(s)
@@ -617,7 +686,8 @@ def is_task(item: str) -> bool:
         return False
     if verb in _RESEARCH_VERBS:
         return True  # "research on the atlas of brain functions"
-    return following not in _NOUN_AFTER or verb in {"continue", "press", "push", "step", "carry"}
+    # "Continue to …", "Commit to the unwinding of …", "Choose to make …": verbs that take "to".
+    return following not in _NOUN_AFTER or verb in _VERBS_WITH_TO
 
 
 def is_fragment(item: str) -> bool:
@@ -662,6 +732,9 @@ _WHO_COLUMN_RE = re.compile(
     re.IGNORECASE,
 )
 _REQUIRED_COLUMN_RE = re.compile(r"\b(?:required|mandatory|obligation)\b", re.IGNORECASE)
+_SCHEDULED_RE = re.compile(
+    r"\d|\b(?:ongoing|continuous|quarterly|annually|monthly|weekly|every|each)\b", re.IGNORECASE
+)
 _NOT_REQUIRED_RE = re.compile(r"\b(?:encouraged|optional|voluntary|recommended)\b", re.IGNORECASE)
 
 
@@ -669,6 +742,7 @@ _NOT_REQUIRED_RE = re.compile(r"\b(?:encouraged|optional|voluntary|recommended)\
 class TableHeader:
     milestones: bool  # each row is a dated task someone answers for
     required_column: int | None  # the "Required or Encouraged" column, if any
+    when_column: int | None = None  # the "Target Date" column, if any
 
 
 def table_header(cells: list[str]) -> TableHeader | None:
@@ -683,7 +757,8 @@ def table_header(cells: list[str]) -> TableHeader | None:
     required = next((i for i, cell in enumerate(cells) if _REQUIRED_COLUMN_RE.search(cell)), None)
     if not (when or who or required is not None):
         return None  # labels of some other table, or a row of data without figures
-    return TableHeader(when and (who or required is not None), required)
+    when_column = next((i for i, cell in enumerate(cells) if _WHEN_COLUMN_RE.search(cell)), None)
+    return TableHeader(when and (who or required is not None), required, when_column)
 
 
 def is_committed_row(cells: list[str], header: TableHeader | None) -> bool:
@@ -692,6 +767,9 @@ def is_committed_row(cells: list[str], header: TableHeader | None) -> bool:
         return False
     if header is None or not header.milestones:
         return classify(cells[0]) is not None
+    when = header.when_column
+    if when is not None and when < len(cells) and not _SCHEDULED_RE.search(cells[when]):
+        return False  # "See timeline on performance.gov": no deadline of its own
     if header.required_column is not None and header.required_column < len(cells):
         says = cells[header.required_column]
         if _NOT_REQUIRED_RE.search(says) and not _REQUIRED_COLUMN_RE.search(says):
@@ -722,7 +800,9 @@ def introduces_only(lead: str) -> bool:
         return False
     tail = _LEAD_VERB_CHAIN_RE.sub("", s[modal.end : -1].strip())
     words = _WORD_RE.findall(tail)
-    return len(words) <= 1 or bool(_LIST_POINTER_RE.match(tail))
+    # "… will enhance community healthcare by:": the items are the means, and the promises.
+    means = bool(re.search(r"\b(?:by|through|via|by\s+means\s+of)$", tail, re.IGNORECASE))
+    return len(words) <= 1 or means or bool(_LIST_POINTER_RE.match(tail))
 
 
 def ends_sentence(text: str) -> bool:
