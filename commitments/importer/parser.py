@@ -353,7 +353,10 @@ class _Extractor:
         forward_children = False
         lead_span = (0, end)
         if lead is not None and lead.forward and not rules.is_self_contained(first):
-            label_only = clean[:end].endswith(":") and len(clean[:end].split()) <= 4
+            # "Strategy:" over nested items, or a lone "Scope" set as an item: a label, not a task.
+            label_only = (clean[:end].endswith(":") and len(clean[:end].split()) <= 4) or (
+                len(clean[:end].split()) == 1 and clean[:end][-1:].isalpha()
+            )
             if not label_only:
                 self._add(clean, offsets, (0, end), "list-item", lead.text)
             forward_children = True
@@ -452,14 +455,16 @@ def extract(text: str) -> ExtractedDocument:
     return ExtractedDocument(title, sections, _lift_closing_plan_paragraphs(sections, found))
 
 
-_CONTENT_WORD_RE = re.compile(r"[^\W\d_]{4,}|\d[\d.,]*")
+_CONTENT_WORD_RE = re.compile(r"[^\W\d_]{4,}|\d+(?:[.,]\d+)*")
 REPEAT_OVERLAP = 0.8
+REPEAT_CONTAINED = 0.95
 
 
 def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
     """A commitment the document states again (a summary list and the full text, a target printed
     twice) is reported once, where it first appears: a later one whose content words overlap an
-    earlier one's by REPEAT_OVERLAP or more (Jaccard), with the same figures, is left out."""
+    earlier one's by REPEAT_OVERLAP or more (Jaccard), with the same figures, or nearly all lie in
+    an earlier one (REPEAT_CONTAINED), is left out."""
     kept: list[Commitment] = []
     kept_words: list[set[str]] = []
     holders: dict[str, list[int]] = {}
@@ -471,9 +476,7 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
             for index in holders.get(word, ()):
                 shared[index] = shared.get(index, 0) + 1
         if len(content) >= 4 and any(
-            count / (len(content) + len(kept_words[index]) - count) >= REPEAT_OVERLAP
-            and figures == {word for word in kept_words[index] if word[0].isdigit()}
-            for index, count in shared.items()
+            _repeats(content, figures, kept_words[index], count) for index, count in shared.items()
         ):
             continue
         for word in content:
@@ -481,6 +484,15 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
         kept.append(commitment)
         kept_words.append(content)
     return kept
+
+
+def _repeats(content: set[str], figures: set[str], earlier: set[str], shared: int) -> bool:
+    """Whether a commitment restates an earlier one: nearly the same words and figures, or a short
+    form of it ("Delivering four exemplar services by March 2015." after the full item)."""
+    earlier_figures = {word for word in earlier if word[0].isdigit()}
+    if shared / (len(content) + len(earlier) - shared) >= REPEAT_OVERLAP and figures == earlier_figures:
+        return True
+    return len(content) >= 5 and shared >= REPEAT_CONTAINED * len(content) and figures <= earlier_figures
 
 
 def _paragraph_numbering(blocks: list[Block]) -> set[str]:

@@ -70,7 +70,8 @@ _EFFECT_VERBS = words(
     """help helps contribute benefit enable allow bring lead result mean make serve have give lay pave
     become remain play represent mark signal usher open attract generate produce create yield ensure
     inform complement reflect underpin shape unlock unleash spur drive foster require need take cost
-    match account spark stimulate fuel trigger"""
+    match account spark stimulate fuel trigger support transform improve strengthen boost increase reduce
+    facilitate assist"""
 )
 # "This will include X" elaborates a promise instead of stating a consequence.
 _ELABORATION_VERBS = words(
@@ -641,6 +642,9 @@ def _lists_contents(s: str, modal: Modal) -> bool:
     return not (_is_named_actor(subject) or _TASK_WORDS_RE.search(_head_noun(lowered)))
 
 
+_PERFECT_RE = re.compile(
+    r"\b(?:has|have|had)\s+(?:already\s+|\w+ly\s+)?(?:\w+ed|made|set|done|taken|given)\b", re.IGNORECASE
+)
 _AIM_VERB_RE = re.compile(r"\b(?:aims?|seeks?|hopes?|wants?|wishes?|strives?|aspires?)\s+to\b", re.I)
 # "This means:", "This includes:" right after a promise: its items spell the promise out.
 _ELABORATING_LEAD_RE = re.compile(
@@ -657,11 +661,19 @@ def is_forward_lead(lead: str) -> bool:
     s = lead.replace("’", "'")
     modal = find_modal(s)
     if modal is not None:
-        return not _lists_contents(s, modal)
+        if _lists_contents(s, modal):
+            return False
+        if modal.bare or _DEMONSTRATIVE_RE.match(subject_of(s[: modal.start])):
+            return True  # "It will:", "These will include:"
+        # The lead-in's own clause must promise: not "Digital transformation will support these
+        # priorities by:" (an effect), whose items are benefits.
+        return classify(s.rstrip().rstrip(":") + ".") is not None
     if _DOC_CONTENTS_RE.search(s):
         return False  # "this plan features commitments across five themes:": the document's outline
     if _AIM_VERB_RE.search(s):
         return False  # "The Strategy aims to support Government priorities:": outcomes hoped for
+    if _PERFECT_RE.search(s):
+        return False  # "… have already made the case, setting out 14 actions, notably:": done before
     if PLAN_PERIOD_RE.search(s) or re.search(r"\b(?:next|coming)\s+\w+\s+years\b|\bplan\s+period\b", s, re.I):
         return True
     return bool(_TASK_WORDS_RE.search(s)) and not _PAST_MARKER_RE.search(s)
