@@ -260,6 +260,8 @@ class LayoutReader:
             keyword = kind in KEYWORD_KINDS or kind == "callout"
             if not keyword and nxt == index + 1 and self.lines[nxt].text[:1].islower():
                 return None  # the next line continues it: a wrapped numbered paragraph
+            if not keyword and len(title.split()) > 8 and ends_open(s):
+                return None  # "2.5 Transparency … formed a key strand of … published in": cut prose
             if not keyword:
                 if nxt is not None and self._is_list_sibling(kind, number, self.lines[nxt].text):
                     return None  # "1. Expand ..." followed by "2. Build ...": a numbered list

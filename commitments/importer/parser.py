@@ -363,9 +363,11 @@ class _Extractor:
         else:
             # A point the document numbers ("(v) We will relax … This measure will apply …") is one
             # commitment, as is a bullet that opens with a headline ("Leverage technologies. Next
-            # year, the Bureau will …"); a bullet of full sentences is prose.
+            # year, the Bureau will …"), or in lowercase, going on from the sentence before it ("- the
+            # Department will publish … . It will also …"); a bullet of full sentences is prose.
             enumerated = block.number != "" and block.marker not in self.paragraph_markers
-            if block.marker in self.paragraph_markers or (not enumerated and rules.is_self_contained(first)):
+            whole = enumerated or block.starts_lower or not rules.is_self_contained(first)
+            if block.marker in self.paragraph_markers or not whole:
                 added, lead_span = self._sentences(clean[:end], offsets, lead.text if lead else None)
             else:
                 added, lead_span = self._item_sentences(clean, offsets, end, lead.text if lead else None)
