@@ -163,8 +163,17 @@ def test_a_decade_before_a_full_stop_is_not_an_initial() -> None:
 
 def test_a_footnote_mark_after_a_full_stop_ends_the_sentence() -> None:
     assert found("All agencies will publish their plans.[10] This list will describe their assets.\n") == [
-        "All agencies will publish their plans.[10]"
+        "All agencies will publish their plans."
     ]
+
+
+def test_a_footnote_is_neither_part_of_a_commitment_nor_one() -> None:
+    doc = extract(
+        HEADING + "We will collaborate with the National Cancer Center.15\n\n"
+        "15 The Government will sign a framework agreement with the Center.\n"
+    )
+    assert texts(doc) == ["We will collaborate with the National Cancer Center."]
+    assert doc.commitments[0].end - doc.commitments[0].start == len(texts(doc)[0])
 
 
 def test_a_bullet_ending_in_a_demonstrative_is_not_joined_to_the_next() -> None:

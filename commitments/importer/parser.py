@@ -177,6 +177,9 @@ class _Extractor:
     # Markers that number the document's paragraphs ("1.4", or "72." running on across headings):
     # such a "list item" is prose, read a sentence at a time.
     paragraph_markers: set[str] = field(default_factory=set)
+    # Footnote numbers glued to the text ("… Charter16", "… Center.15"): a paragraph opening with one
+    # is that footnote.
+    footnote_marks: set[str] = field(default_factory=set)
     # The header of the table being read, while its rows follow one another.
     table: rules.TableHeader | None = None
 
@@ -219,6 +222,9 @@ class _Extractor:
             a += 1
         while b > a and clean[b - 1] == " ":
             b -= 1
+        mark = _FOOTNOTE_MARK_RE.search(clean, a, b)
+        if mark is not None and mark.end() == b:
+            b = mark.start()  # "… the National Cancer Center.15": the footnote's number is not the text
         if a >= b:
             return
         self.commitments.append(Commitment(clean[a:b], self.path, lead, offsets[a], offsets[b - 1] + 1, rule))
@@ -274,6 +280,10 @@ class _Extractor:
     def paragraph(self, block: Block) -> None:
         clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
         self.levels.clear()
+        note = _NOTE_START_RE.match(clean)
+        if note is not None and note.group(1) in self.footnote_marks:
+            self.lead = None
+            return  # "15 The Government will sign …": the text of footnote 15, not the document's own
         promised_before = self.closed_on_promise
         _, (a, b) = self._sentences(clean, offsets, None)
         lead_text = clean[a:b].strip()
@@ -440,6 +450,7 @@ def extract(text: str) -> ExtractedDocument:
     extractor = _Extractor(text, dehyphenator)
     task_lists = _task_lists(text, blocks, dehyphenator)
     extractor.paragraph_markers = _paragraph_numbering(blocks)
+    extractor.footnote_marks = set(_GLUED_NOTE_RE.findall(text))
     for position, block in enumerate(blocks):
         if block.kind == "row":
             extractor.row(block, first=position == 0 or blocks[position - 1].kind != "row")
@@ -554,6 +565,12 @@ def _task_lists(text: str, blocks: list[Block], dehyphenator: Dehyphenator) -> s
                 result.update(members)
         position = run_end
     return result
+
+
+_GLUED_NOTE_RE = re.compile(r"(?<=[A-Za-z.,;:)”’])(\d{1,3})(?=[\s,;.]|$)")
+_NOTE_START_RE = re.compile(r"(\d{1,3}) (?=[A-Z])")
+# A footnote's number glued after the closing punctuation: "… Center.15", "… standards.[3]".
+_FOOTNOTE_MARK_RE = re.compile(r"(?<=[.;:!?”\"’)])(?:\d{1,3}|\[\d{1,3}\])$")
 
 
 def _lead_span(clean: str, spans: list[tuple[int, int]]) -> tuple[int, int]:

@@ -71,7 +71,7 @@ _EFFECT_VERBS = words(
     become remain play represent mark signal usher open attract generate produce create yield ensure
     inform complement reflect underpin shape unlock unleash spur drive foster require need take cost
     match account spark stimulate fuel trigger support transform improve strengthen boost increase reduce
-    facilitate assist"""
+    facilitate assist come"""
 )
 # "This will include X" elaborates a promise instead of stating a consequence.
 _ELABORATION_VERBS = words(
@@ -98,6 +98,12 @@ _REPORTED_RE = re.compile(
     r"established|establishes|promised|pledged|mandates?|mandated)\b",
     re.IGNORECASE,
 )
+_BY_OTHERS_RE = re.compile(
+    r"^\s+be\s+(?:\w+\s+){1,3}?by\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:restaurants|operators|providers|"
+    r"companies|businesses|employers|owners|users|residents|individuals|citizens|applicants|the\s+public|"
+    r"industry|suppliers|developers|landlords|tenants)\b",
+    re.IGNORECASE,
+)
 _UNDER_LAW_RE = re.compile(
     r"^(?:under|according\s+to|pursuant\s+to|in\s+accordance\s+with)\s+(?:the\s+)?(?:[\w-]+\s+){0,6}?"
     r"(?:act|law|regulations?|directive|code|statute|ordinance|section\s+\d+)\b",
@@ -110,7 +116,8 @@ _DEMONSTRATIVE_RE = re.compile(
 )
 _DOC_SELF_RE = re.compile(
     r"\b(?:white\s+paper|paper|document|report|chapter|section|part|annex|publication|outline|plan|"
-    r"charter|agenda|strategy|strategies)s?\b",
+    r"charter|agenda|strategy|strategies|guidelines?|guidance|code|framework|toolkit|playbook|catalog|"
+    r"catalogue)s?\b",
     re.IGNORECASE,
 )
 _DOC_CONTENTS_RE = re.compile(
@@ -471,7 +478,7 @@ def _governs(pattern: re.Pattern[str], pre: str) -> bool:
     return bool(matches) and not _NEW_CLAUSE_RE.search(pre, matches[-1].end())
 
 
-_STANCE_VERBS = words("remember forget know believe understand feel wish")
+_STANCE_VERBS = words("remember forget know believe understand feel wish adhere")
 _PEOPLE_AND_ECONOMY = words(
     """people citizens residents youth women men families children students workers economy society
     market markets businesses companies firms enterprises investors consumers users visitors tourists
@@ -541,6 +548,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return "prose-who-will" if _is_named_actor(subject) else None
     subject = subject_of(pre)
     passive = modal.kind in {"will", "shall"} and verb == "be" and _is_participle(following)
+    if passive and _BY_OTHERS_RE.search(s, modal.end):
+        return None  # "Clear signage will be put up by permitted restaurants": others will do it
     if passive and following in {"comprised", "composed", "constituted"}:
         return None  # "The Council will be comprised of senior staff": what it will consist of
     if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
