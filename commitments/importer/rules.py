@@ -373,6 +373,9 @@ def _is_named_actor(subject: str) -> bool:
 _PUBLIC_BODY_RE = re.compile(r"\b(?:public|civil)\s+(?:sector|service)s?$", re.IGNORECASE)
 
 
+_SITE_NAME_RE = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:gov|org|com|net|uk|nz|ca|au|int)\b", re.I)
+
+
 def _head_noun(lowered: list[str]) -> str:
     """The head of a noun phrase: its last word before "of", "for", "on" … ("strategy" in "the
     Strategy for a Digital Public Service")."""
@@ -391,11 +394,24 @@ def is_actor(subject: str) -> bool:
         return True
     if lowered[0] in {"you", "there"}:
         return False
+    if _SITE_NAME_RE.match(subject.strip()):
+        return True  # "Data.gov will serve as …", "www.data.gov.uk will publish …": a named service
     if _DOC_SELF_RE.fullmatch(_head_noun(lowered)):
         return False  # "The Strategy for a Digital Public Service will help …": a document acts not
     if _PUBLIC_BODY_RE.search(subject):
         return True
-    if lowered[0] == "we" or any(w in _ACTOR_WORDS for w in (*lowered[-3:], _head_noun(lowered))):
+    head = _head_noun(lowered)
+    if lowered[0] == "we" or head in _ACTOR_WORDS:
+        return True
+    if (
+        head != lowered[-1]
+        and (lowered[0] in {"the", "a", "an", "its", "our", "their"} or "'s" in subject or "’s" in subject)
+        and not words[lowered.index(head)][:1].isupper()
+    ):
+        # "The development of data catalogs across agencies", "OMB's approach to working": the
+        # head of the phrase acts, not the words after it.
+        return False
+    if any(w in _ACTOR_WORDS for w in lowered[-3:]):
         return True
     content = [w for w in words if w.lower() not in _SMALL_WORDS]
     named = re.sub(r"^the\s+", "", subject.strip(), flags=re.IGNORECASE)
@@ -478,7 +494,7 @@ def _governs(pattern: re.Pattern[str], pre: str) -> bool:
     return bool(matches) and not _NEW_CLAUSE_RE.search(pre, matches[-1].end())
 
 
-_STANCE_VERBS = words("remember forget know believe understand feel wish adhere")
+_STANCE_VERBS = words("remember forget know believe understand feel wish adhere contemplate")
 _PEOPLE_AND_ECONOMY = words(
     """people citizens residents youth women men families children students workers economy society
     market markets businesses companies firms enterprises investors consumers users visitors tourists
@@ -576,13 +592,13 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
     actor = is_actor(subject)
-    if verb in _STANCE_VERBS:
+    if verb in _STANCE_VERBS or (verb in {"strive", "aspire"} and following == "for"):
         return None  # "We will never forget …", "We will remember our obligations": a stance
     if not passive and head_of(subject) in _PEOPLE_AND_ECONOMY and not _names_a_body(subject):
         return None  # "Our people will amaze the world", "Our economy will provide …": not an act
     if verb == "be" and following == "to" and head_of(subject) in _DUTY_NOUNS:
         return "prose-will"  # "Our priority will be to support …", "A key role … will be to work with …"
-    if not passive and _THIRD_PARTY_RE.match(subject):
+    if not passive and (_THIRD_PARTY_RE.match(subject) or subject.lower() in {"others", "many", "some"}):
         return None  # "Other space powers will deploy …": what others will do, a prediction
     head = _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
     if passive and head in _OUTCOME_NOUNS and not _BY_MEANS_RE.match(s, modal.end):
@@ -600,7 +616,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     # An effect ("will help ...") or a copula ("will be more open") needs an actor, unless it states a
     # figure: "The unemployment rate will remain below 5.5%" is a target.
     effect = (verb in _EFFECT_VERBS or verb == "be") and not _quantity_follows(s, modal.end)
-    if verb == "serve" and following == "as" and not demonstrative:
+    if verb == "serve" and following == "as" and not demonstrative and actor:
         effect = False  # "Data.gov will serve as the primary portal for …": the role it is given
     if subject.lower() == "there" and verb == "be" and _EXISTENTIAL_DELIVERABLE_RE.match(s, modal.end):
         return "prose-there-will-be"  # "There will be a single register of …"
