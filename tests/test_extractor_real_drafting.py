@@ -71,6 +71,8 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "Our economy will provide opportunities for everyone.",
         "Under the Paperwork Reduction Act, all agencies must obtain approval to collect information.",
         "The Council will be comprised of senior staff.",
+        "Shared services will also aim to increase quality.",
+        "OMB’s approach to working across its areas will serve as a model for agencies.",
     ],
 )
 def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> None:
@@ -101,6 +103,18 @@ def test_a_lead_in_that_only_introduces_its_list_is_never_a_commitment_alone(lea
     assert found(f"{lead}\n\n- build 40 dams;\n- train 900 engineers.\n") == [
         "build 40 dams",
         "train 900 engineers.",
+    ]
+
+
+def test_an_imperative_task_keeps_its_purpose_clause() -> None:
+    assert found(
+        "We will build digital skills.\n\nDigital Capability\n\n"
+        "- Provide training for public service leaders to ensure they have the skills required.\n"
+        "- Partner with the Ministry of Education to identify future skill needs.\n"
+    ) == [
+        "We will build digital skills.",
+        "Provide training for public service leaders to ensure they have the skills required.",
+        "Partner with the Ministry of Education to identify future skill needs.",
     ]
 
 

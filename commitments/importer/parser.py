@@ -385,7 +385,12 @@ class _Extractor:
                 # "Build 40 dams so that farmers will have water": a fragment after all.
                 self._add(clean, offsets, (0, end), "list-item", lead.text)
                 added = True
-            elif not added and task_list and rules.is_fragment(first) and self._task_context(lead):
+            elif (
+                not added
+                and task_list
+                and (rules.is_fragment(first) or rules.is_task(first))
+                and self._task_context(lead)
+            ):
                 # "- Quantum information: develop ..." in a plan's task list under a plain heading.
                 self._add(clean, offsets, (0, end), "task-item", lead.text if lead else None)
                 added = True

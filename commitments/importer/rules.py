@@ -592,7 +592,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
     actor = is_actor(subject)
-    if verb in _STANCE_VERBS or (verb in {"strive", "aspire"} and following == "for"):
+    if verb in _STANCE_VERBS or (verb in {"strive", "aspire"} and following == "for") or verb == "aim":
         return None  # "We will never forget …", "We will remember our obligations": a stance
     if not passive and head_of(subject) in _PEOPLE_AND_ECONOMY and not _names_a_body(subject):
         return None  # "Our people will amaze the world", "Our economy will provide …": not an act
