@@ -73,6 +73,9 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "The Council will be comprised of senior staff.",
         "Shared services will also aim to increase quality.",
         "OMB’s approach to working across its areas will serve as a model for agencies.",
+        "The Strategy is going to help us build on the good work so far.",
+        "Businesses register once, which means their profile will already be complete.",
+        "All those who can use digital services will choose to do so.",
     ],
 )
 def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> None:
@@ -104,6 +107,13 @@ def test_a_lead_in_that_only_introduces_its_list_is_never_a_commitment_alone(lea
         "build 40 dams",
         "train 900 engineers.",
     ]
+
+
+def test_the_partners_a_promise_names_are_not_promises_of_their_own() -> None:
+    assert found(
+        "The Chief Digital Officer will plan work with the functional leads, including:\n\n"
+        "- the Government Chief Data Steward — data\n- Te Arawhiti — the Crown Relations Agency.\n"
+    ) == ["The Chief Digital Officer will plan work with the functional leads, including:"]
 
 
 def test_an_imperative_task_keeps_its_purpose_clause() -> None:

@@ -134,6 +134,7 @@ class _Lead:
     text: str
     forward: bool
     level: int
+    promises: bool = False  # the lead-in is a commitment of its own
 
 
 @dataclass(slots=True)
@@ -297,7 +298,10 @@ class _Extractor:
                 # "We will take 20 actions, grouped under four themes:" / "Transforming our services" /
                 # "Delivering services that meet user needs, through:" / "1. Delivering …".
                 forward = True
-            self.lead = _Lead(lead_text, forward, len(self.stack))
+            promises = (
+                forward and not rules.introduces_only(lead_text) and rules.classify(lead_text) is not None
+            )
+            self.lead = _Lead(lead_text, forward, len(self.stack), promises)
             self.held = None
         else:
             self.lead = None
@@ -367,7 +371,11 @@ class _Extractor:
             label_only = (clean[:end].endswith(":") and len(clean[:end].split()) <= 4) or (
                 len(clean[:end].split()) == 1 and clean[:end][-1:].isalpha()
             )
-            if not label_only:
+            # Under a lead-in that is a commitment itself and ends on whom it works with ("the GCDO
+            # will plan work with the functional leads:"), an item that only names them is part of
+            # that promise.
+            named_only = lead.promises and _WITH_WHOM_RE.search(lead.text) and not rules.has_verb(clean[:end])
+            if not (label_only or named_only):
                 self._add(clean, offsets, (0, end), "list-item", lead.text)
             forward_children = True
         else:
@@ -576,6 +584,9 @@ _GLUED_NOTE_RE = re.compile(r"(?<=[A-Za-z.,;:)”’])(\d{1,3})(?=[\s,;.]|$)")
 _NOTE_START_RE = re.compile(r"(\d{1,3}) (?=[A-Z])")
 # A footnote's number glued after the closing punctuation: "… Center.15", "… standards.[3]".
 _FOOTNOTE_MARK_RE = re.compile(r"(?<=[.;:!?”\"’)])(?:\d{1,3}|\[\d{1,3}\])$")
+
+
+_WITH_WHOM_RE = re.compile(r"\bwith\s+[^.;]{0,140}:$", re.IGNORECASE)
 
 
 def _lead_span(clean: str, spans: list[tuple[int, int]]) -> tuple[int, int]:

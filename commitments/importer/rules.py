@@ -49,7 +49,7 @@ _RELATIVE = words("that which who whom whose where")
 # the sentence's own promise.
 # "… we see a future where we'll have …": nor inside a where-clause after a noun.
 _IN_COMPLEMENT_CLAUSE_RE = re.compile(
-    r"(?:\b(?:how|what|whether|(?<!is\s)(?<!'s\s)why)|\w\s+where)(?:\s+[\w'’-]+){0,7}\s*$", re.IGNORECASE
+    r"(?:\b(?:how|what|whether|(?<!is\s)(?<!'s\s)why)|[\w,]\s+where)(?:\s+[\w'’-]+){0,7}\s*$", re.IGNORECASE
 )
 _LY_VERBS = words("apply supply rely comply multiply reply fly ally imply")
 _ADVERBS = words(
@@ -482,6 +482,7 @@ _EXISTENTIAL_DELIVERABLE_RE = re.compile(
     r"changes?\s+in\s+demand|pressure|uncertaint))",
     re.IGNORECASE,
 )
+_WHICH_MEANS_RE = re.compile(r"\bwhich\s+means\b", re.IGNORECASE)
 _PERMISSIVE_RE = re.compile(r"(?<!who\s)(?<!which\s)(?<!that\s)\b(?:may|might|could|should)\b", re.IGNORECASE)
 # "…, so we'll …", "…; the Ministry will …", "… and all departments will …": a clause of its own.
 _NEW_CLAUSE_RE = re.compile(r";|,\s+(?:so|and|but|while|yet)\b|\s+and\s+(?:\w+\s+){0,3}?(?:we|all|the|it)\b")
@@ -548,6 +549,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "It is expected that ... will ..."
     if _governs(_FORECAST_VERB_RE, pre):
         return None  # "The Government anticipates (that) some programmes will …": a forecast
+    if _governs(_WHICH_MEANS_RE, pre):
+        return None  # "…, which means (that) from then on their profile will …": a consequence
     if _governs(_PERMISSIVE_RE, pre):
         return None  # "Agencies may use the tool, which will …": a will inside a may sentence
     if modal.kind in {"must", "shall"} and _UNDER_LAW_RE.match(pre.strip()):
@@ -592,6 +595,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
     actor = is_actor(subject)
+    if not passive and re.match(r"^(?:all\s+)?(?:those|anyone|everyone|people)\s+who\b", subject, re.I):
+        return None  # "all those who can use them will choose to …": what people will do
     if verb in _STANCE_VERBS or (verb in {"strive", "aspire"} and following == "for") or verb == "aim":
         return None  # "We will never forget …", "We will remember our obligations": a stance
     if not passive and head_of(subject) in _PEOPLE_AND_ECONOMY and not _names_a_body(subject):
@@ -620,7 +625,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         effect = False  # "Data.gov will serve as the primary portal for …": the role it is given
     if subject.lower() == "there" and verb == "be" and _EXISTENTIAL_DELIVERABLE_RE.match(s, modal.end):
         return "prose-there-will-be"  # "There will be a single register of …"
-    if not passive and modal.kind in {"will", "shall"} and effect and not actor:
+    if not passive and modal.kind in {"will", "shall", "going-to"} and effect and not actor:
         return None
     head = _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
     if modal.kind == "must" and not (_is_named_actor(head) or _PUBLIC_BODY_RE.search(subject)):
@@ -890,3 +895,13 @@ def is_quantified_aim(sentence: str) -> bool:
     a target the government sets itself, unlike "We aim to be more open"."""
     s = sentence.replace("’", "'")
     return bool(_AIM_RE.search(s) and _AIM_FIGURE_RE.search(s)) and not _PAST_MARKER_RE.search(s)
+
+
+def has_verb(item: str) -> bool:
+    """Whether a list item says what to do (a task verb, a gerund, a modal or a finite verb) rather than
+    naming something ("the Government Chief Data Steward (GCDS) — data")."""
+    s = main_clause(item).replace("’", "'")
+    first = [w.lower() for w in _WORD_RE.findall(s[:60])[:1]]
+    if first and (first[0] in _TASK_VERBS or (first[0].endswith("ing") and len(first[0]) > 5)):
+        return True
+    return find_modal(s) is not None or bool(_FINITE_RE.search(s))
