@@ -53,7 +53,8 @@ _IN_COMPLEMENT_CLAUSE_RE = re.compile(
 )
 _LY_VERBS = words("apply supply rely comply multiply reply fly ally imply")
 _ADVERBS = words(
-    """also further not never still then jointly first soon now always only all both each better"""
+    """also further not never still then jointly first soon now always only all both each better
+    furthermore moreover therefore thus additionally initially ultimately eventually"""
 )
 _IRREGULAR_PARTICIPLES = words(
     """made built set put held done given taken drawn run kept brought sent shown laid met paid sought
@@ -569,6 +570,12 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     passive = modal.kind in {"will", "shall"} and verb == "be" and _is_participle(following)
     if passive and _BY_OTHERS_RE.search(s, modal.end):
         return None  # "Clear signage will be put up by permitted restaurants": others will do it
+    if (
+        passive
+        and following in {"informed", "shaped", "influenced", "affected", "determined"}
+        and not _TASK_WORDS_RE.search(head_of(subject))
+    ):
+        return None  # "The identification of skills will be informed by …": what bears on it
     if passive and following in {"comprised", "composed", "constituted"}:
         return None  # "The Council will be comprised of senior staff": what it will consist of
     if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
@@ -612,7 +619,12 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "Demand for launches will continue to grow": a trend, not an act
     if subject.lower() == "you" or subject.lower().startswith("you "):
         return None  # "You'll find the programme at …", "you will be asked to …": the reader
-    if subject.lower() in {"it", "they"} and previous is not None and not _pronoun_stands_for_actor(previous):
+    if (
+        subject.lower() in {"it", "they"}
+        and not passive
+        and previous is not None
+        and not _pronoun_stands_for_actor(previous)
+    ):
         return None  # "It will transform the services …": what the thing before will do
     if verb in _ELABORATION_VERBS and not _is_named_actor(subject) and not following.endswith("ing"):
         # "It will (typically) include a summary …": what something will contain. "This will include
