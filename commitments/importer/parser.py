@@ -492,7 +492,7 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
     earlier one's by REPEAT_OVERLAP or more (Jaccard), with the same figures, or nearly all lie in
     an earlier one (REPEAT_CONTAINED), is left out."""
     kept: list[Commitment] = []
-    kept_words: list[set[str]] = []
+    kept_words: list[tuple[set[str], set[str]]] = []  # (content words, figures) of each kept one
     holders: dict[str, list[int]] = {}
     for commitment in commitments:
         content = set(_CONTENT_WORD_RE.findall(commitment.text.casefold()))
@@ -501,21 +501,26 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
         for word in content:
             for index in holders.get(word, ()):
                 shared[index] = shared.get(index, 0) + 1
+        # Either test needs most of this commitment's words in the earlier one: skip the rest.
+        least = REPEAT_OVERLAP * len(content)
         if len(content) >= 4 and any(
-            _repeats(content, figures, kept_words[index], count) for index, count in shared.items()
+            _repeats(content, figures, *kept_words[index], count)
+            for index, count in shared.items()
+            if count >= least
         ):
             continue
         for word in content:
             holders.setdefault(word, []).append(len(kept))
         kept.append(commitment)
-        kept_words.append(content)
+        kept_words.append((content, figures))
     return kept
 
 
-def _repeats(content: set[str], figures: set[str], earlier: set[str], shared: int) -> bool:
+def _repeats(
+    content: set[str], figures: set[str], earlier: set[str], earlier_figures: set[str], shared: int
+) -> bool:
     """Whether a commitment restates an earlier one: nearly the same words and figures, or a short
     form of it ("Delivering four exemplar services by March 2015." after the full item)."""
-    earlier_figures = {word for word in earlier if word[0].isdigit()}
     if shared / (len(content) + len(earlier) - shared) >= REPEAT_OVERLAP and figures == earlier_figures:
         return True
     return len(content) >= 5 and shared >= REPEAT_CONTAINED * len(content) and figures <= earlier_figures
