@@ -417,6 +417,18 @@ def test_an_analyst_sees_no_import_button_and_is_refused_the_pages(analyst: Any)
     assert Commitment.objects.count() == 6
 
 
+def test_adding_a_document_is_importing_one(lead: Any) -> None:
+    client = admin_client(lead)
+
+    changelist = client.get(reverse("admin:commitments_document_changelist")).content.decode()
+    response = client.get(reverse("admin:commitments_document_add"))
+
+    assert reverse("admin:commitments_document_add") not in changelist
+    assert IMPORT_URL in changelist
+    assert response.status_code == 302
+    assert response["Location"] == IMPORT_URL
+
+
 def test_the_slug_and_prefix_are_read_only_once_the_document_exists(lead: Any) -> None:
     document = imported_rivers()
     client = admin_client(lead)
@@ -432,7 +444,7 @@ def test_the_slug_and_prefix_are_read_only_once_the_document_exists(lead: Any) -
     assert response.status_code == 302
     document.refresh_from_db()
     assert (document.title, document.slug, document.reference_prefix) == ("Rivers", "rivers", "RIV")
-    assert 'name="reference_prefix"' in client.get(reverse("admin:commitments_document_add")).content.decode()
+    assert 'name="reference_prefix"' in client.get(IMPORT_URL).content.decode()  # chosen on import
 
 
 def test_a_text_too_long_to_confirm_is_sent_to_the_command(lead: Any, settings: Any) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import URLPattern, path
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -83,6 +83,11 @@ class DocumentAdmin(DocumentImportViews, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        # A document is its text's sections and commitments: it is added by importing that text,
+        # never as an empty record with pasted text and nothing extracted from it.
+        return HttpResponseRedirect(reverse("admin:commitments_document_import"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Document | None = None) -> Any:
         # Once imported, the text is what the commitments' offsets point into: it changes only by
