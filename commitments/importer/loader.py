@@ -280,7 +280,8 @@ def _import(
 ) -> ImportReport:
     _sector_ids(assignments)  # refuse a bad assignment file before anything is planned
     content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    document = Document.objects.select_for_update().filter(slug=meta.slug).first()
+    # The stored text is not needed to plan (its hash is): a long document is not read under the lock.
+    document = Document.objects.select_for_update().defer("full_text").filter(slug=meta.slug).first()
     report = ImportReport(document=meta.slug, dry_run=dry_run, created=document is None)
     if document is None and Document.objects.filter(reference_prefix=meta.reference_prefix).exists():
         raise DocumentImportError(
