@@ -85,8 +85,15 @@ def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> No
 def test_it_is_the_government_only_when_the_sentence_before_says_so() -> None:
     assert found(
         "Digital transformation will help us design better services. It will transform the way we work.\n\n"
-        "The Government is responding. It will cut the tax on first homes.\n"
-    ) == ["It will cut the tax on first homes."]
+        "The Government is responding. It will cut the tax on first homes.\n\n"
+        "The GCDO is the digital functional lead. As part of that role, it will lead the changes.\n"
+    ) == ["It will cut the tax on first homes.", "As part of that role, it will lead the changes."]
+
+
+def test_a_parenthesis_in_the_subject_does_not_hide_who_acts() -> None:
+    assert found(
+        "Service Managers (known as Product Managers elsewhere) will be accountable for quality.\n"
+    ) == ["Service Managers (known as Product Managers elsewhere) will be accountable for quality."]
 
 
 # --- lead-ins ---------------------------------------------------------------------------------------

@@ -348,13 +348,16 @@ _INTERRUPTION_RE = re.compile(
 )
 
 
+_PARENTHESES_RE = re.compile(r"\s*\([^()]*\)")
+
+
 def subject_of(pre: str) -> str:
     """The grammatical subject before the modal: drop leading adverbials and the plan period."""
     segments = pre.strip().rstrip(",").split(",")
     # "The Ministry, in partnership with X, will": an interruption is not the subject.
     while len(segments) > 1 and _INTERRUPTION_RE.match(segments[-1].strip()):
         segments.pop()
-    subject = segments[-1]
+    subject = _PARENTHESES_RE.sub(" ", segments[-1])  # "Service Managers (known as …) will"
     subject = PLAN_PERIOD_RE.sub("", subject).strip()
     subject = re.sub(r"^(?:and|but|so|then|also)\s+", "", subject, flags=re.IGNORECASE)
     return subject.strip(" \"'“”‘’")
@@ -466,9 +469,7 @@ def _pronoun_stands_for_actor(previous: str) -> bool:
     head = s[: modal.start] if modal else (s[: verb.start()] if verb else " ".join(s.split()[:6]))
     subject = subject_of(head)
     lowered = subject.lower()
-    return (
-        lowered in {"it", "they", ""} or _is_named_actor(subject) or (modal is not None and is_actor(subject))
-    )
+    return lowered in {"it", "they", ""} or _is_named_actor(subject) or is_actor(subject)
 
 
 _BY_ACTOR_RE = re.compile(
