@@ -76,6 +76,9 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "The Strategy is going to help us build on the good work so far.",
         "Businesses register once, which means their profile will already be complete.",
         "All those who can use digital services will choose to do so.",
+        "By September 2020, all agencies will should conduct an initial maturity assessment.",
+        "The Shared Solution Actions will also support agencies as they implement the law.",
+        "The IT Spending Transparency Maturity Model will be a consensus-driven tool.",
     ],
 )
 def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> None:
@@ -114,6 +117,15 @@ def test_a_lead_in_that_only_introduces_its_list_is_never_a_commitment_alone(lea
         "build 40 dams",
         "train 900 engineers.",
     ]
+
+
+def test_a_note_on_the_item_before_is_not_an_item_of_its_own() -> None:
+    assert found(
+        "The Government intends to achieve this objective by:\n\n"
+        "- Selecting pilots to demonstrate access to data.\n"
+        "- In consultation with the CDO Council.\n"
+        "- In-orbit servicing of spacecraft\n"
+    ) == ["Selecting pilots to demonstrate access to data.", "In-orbit servicing of spacecraft"]
 
 
 def test_the_partners_a_promise_names_are_not_promises_of_their_own() -> None:

@@ -374,7 +374,9 @@ class _Extractor:
             # Under a lead-in that is a commitment itself and ends on whom it works with ("the GCDO
             # will plan work with the functional leads:"), an item that only names them is part of
             # that promise.
-            named_only = lead.promises and _WITH_WHOM_RE.search(lead.text) and not rules.has_verb(clean[:end])
+            named_only = (
+                lead.promises and _WITH_WHOM_RE.search(lead.text) and not rules.has_verb(clean[:end])
+            ) or rules.is_prepositional_fragment(clean[:end])
             if not (label_only or named_only):
                 self._add(clean, offsets, (0, end), "list-item", lead.text)
             forward_children = True

@@ -407,6 +407,8 @@ def is_actor(subject: str) -> bool:
     head = _head_noun(lowered)
     if lowered[0] == "we" or head in _ACTOR_WORDS:
         return True
+    if _TASK_WORDS_RE.fullmatch(head):
+        return False  # "the Shared Solution Actions will support agencies": actions do not act
     if (
         head != lowered[-1]
         and (lowered[0] in {"the", "a", "an", "its", "our", "their"} or "'s" in subject or "’s" in subject)
@@ -560,8 +562,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     if _REPORTED_RE.search(pre):
         return None  # "The 2017 plan stated that China will …", "Regulations provide that … shall"
     verb, following = _verb_after(s, modal.end)
-    if not verb:
-        return None
+    if not verb or verb in {"should", "may", "might", "could", "can", "would"}:
+        return None  # "all agencies will should conduct …": the document hedges after all
     appositive = _APPOSITIVE_WHO_RE.search(pre)
     if appositive:
         # the one the clause is about: the words before ", who"
@@ -634,6 +636,13 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     # An effect ("will help ...") or a copula ("will be more open") needs an actor, unless it states a
     # figure: "The unemployment rate will remain below 5.5%" is a target.
     effect = (verb in _EFFECT_VERBS or verb == "be") and not _quantity_follows(s, modal.end)
+    if (
+        verb == "be"
+        and following in {"a", "an"}
+        and subject.lower() != "there"
+        and not _is_named_actor(subject)
+    ):
+        return None  # "The Maturity Model will be a consensus-driven tool …": what a thing will be
     if verb == "serve" and following == "as" and not demonstrative and actor:
         effect = False  # "Data.gov will serve as the primary portal for …": the role it is given
     if subject.lower() == "there" and verb == "be" and _EXISTENTIAL_DELIVERABLE_RE.match(s, modal.end):
@@ -918,3 +927,11 @@ def has_verb(item: str) -> bool:
     if first and (first[0] in _TASK_VERBS or (first[0].endswith("ing") and len(first[0]) > 5)):
         return True
     return find_modal(s) is not None or bool(_FINITE_RE.search(s))
+
+
+_PREPOSITION_RE = re.compile(r"^(?:in|with|for|through|under|by|from|at|on|of|per)(?![\w-])", re.IGNORECASE)
+
+
+def is_prepositional_fragment(item: str) -> bool:
+    """ "In consultation with the CDO Council.": a note on the item before, not a task."""
+    return bool(_PREPOSITION_RE.match(item.strip())) and not has_verb(item)
