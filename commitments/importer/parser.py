@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 
-from commitments.importer import rules
+from commitments.importer import items, rules
 from commitments.importer.layout import (
     KNOWN_TOP_HEADINGS,
     Block,
@@ -182,7 +182,7 @@ class _Extractor:
     # is that footnote.
     footnote_marks: set[str] = field(default_factory=set)
     # The header of the table being read, while its rows follow one another.
-    table: rules.TableHeader | None = None
+    table: items.TableHeader | None = None
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -193,7 +193,7 @@ class _Extractor:
         if kind == "callout":
             # "Box 1 Major projects": a title over its entries, inside the current section.
             self.levels.clear()
-            self.lead = _Lead(heading.text, rules.is_forward_callout(heading.title), len(self.stack))
+            self.lead = _Lead(heading.text, items.is_forward_callout(heading.title), len(self.stack))
             return
         kinds = [k for k, _ in self.stack]
         if kind == "top" or (kind in _ANNEX_KINDS and kind not in kinds):
@@ -238,7 +238,7 @@ class _Extractor:
             rule = rules.classify(clean[a:b], self.previous)
             self.closed_on_promise = rule is not None
             if rule is None and (
-                rules.is_target_statement(clean[a:b]) or rules.is_quantified_aim(clean[a:b])
+                items.is_target_statement(clean[a:b]) or items.is_quantified_aim(clean[a:b])
             ):
                 rule = "target"
                 self.closed_on_promise = True
@@ -246,7 +246,7 @@ class _Extractor:
             if rule is None:
                 continue
             if clean[a:b].rstrip().endswith(":"):
-                if rules.introduces_only(clean[a:b]):
+                if items.introduces_only(clean[a:b]):
                     continue  # its items are the commitments
                 rule = "lead-in"
             self._add(clean, offsets, (a, b), rule, lead)
@@ -264,10 +264,10 @@ class _Extractor:
         for position, (a, b) in enumerate(spans):
             sentence = clean[a:b]
             found = rules.classify(sentence, self.previous)
-            if found is None and (rules.is_target_statement(sentence) or rules.is_quantified_aim(sentence)):
+            if found is None and (items.is_target_statement(sentence) or items.is_quantified_aim(sentence)):
                 found = "target"
             self.previous = sentence
-            if sentence.rstrip().endswith(":") and (found is None or rules.introduces_only(sentence)):
+            if sentence.rstrip().endswith(":") and (found is None or items.introduces_only(sentence)):
                 if position:
                     body_end = spans[position - 1][1]
                 break
@@ -289,23 +289,23 @@ class _Extractor:
         _, (a, b) = self._sentences(clean, offsets, None)
         lead_text = clean[a:b].strip()
         if lead_text.endswith(":"):
-            forward = rules.is_forward_lead(lead_text)
-            if not forward and promised_before and rules.elaborates_previous(lead_text):
+            forward = items.is_forward_lead(lead_text)
+            if not forward and promised_before and items.elaborates_previous(lead_text):
                 forward = True  # "Agencies will co-design services. / This means: / - accelerating …"
-            if forward and rules.introduces_only(lead_text):
+            if forward and items.introduces_only(lead_text):
                 self.promised = _Lead(lead_text, True, len(self.stack))
-            elif not forward and self.promised is not None and rules.is_fragment(lead_text):
+            elif not forward and self.promised is not None and items.is_fragment(lead_text):
                 # "We will take 20 actions, grouped under four themes:" / "Transforming our services" /
                 # "Delivering services that meet user needs, through:" / "1. Delivering …".
                 forward = True
             promises = (
-                forward and not rules.introduces_only(lead_text) and rules.classify(lead_text) is not None
+                forward and not items.introduces_only(lead_text) and rules.classify(lead_text) is not None
             )
             self.lead = _Lead(lead_text, forward, len(self.stack), promises)
             self.held = None
         else:
             self.lead = None
-            if rules.ends_sentence(clean) and len(clean.split()) > 12:
+            if items.ends_sentence(clean) and len(clean.split()) > 12:
                 self.promised = None
 
     def _level_for(self, block: Block) -> _ListLevel:
@@ -351,10 +351,10 @@ class _Extractor:
     def _task_context(self, lead: _Lead | None) -> bool:
         """Whether a task list may stand without a forward lead-in here: not under a look-back."""
         if lead is not None and (
-            lead.forward or rules.is_retrospective_lead(lead.text) or rules.is_outline_lead(lead.text)
+            lead.forward or items.is_retrospective_lead(lead.text) or items.is_outline_lead(lead.text)
         ):
             return False
-        return not any(rules.RETRO_HEADING_RE.search(heading) for _, heading in self.stack)
+        return not any(items.RETRO_HEADING_RE.search(heading) for _, heading in self.stack)
 
     def item(self, block: Block, task_list: bool = False) -> None:
         level = self._level_for(block)
@@ -375,8 +375,8 @@ class _Extractor:
             # will plan work with the functional leads:"), an item that only names them is part of
             # that promise.
             named_only = (
-                lead.promises and _WITH_WHOM_RE.search(lead.text) and not rules.has_verb(clean[:end])
-            ) or rules.is_prepositional_fragment(clean[:end])
+                lead.promises and _WITH_WHOM_RE.search(lead.text) and not items.has_verb(clean[:end])
+            ) or items.is_prepositional_fragment(clean[:end])
             if not (label_only or named_only):
                 self._add(clean, offsets, (0, end), "list-item", lead.text)
             forward_children = True
@@ -398,7 +398,7 @@ class _Extractor:
             elif (
                 not added
                 and task_list
-                and (rules.is_fragment(first) or rules.is_task(first))
+                and (items.is_fragment(first) or items.is_task(first))
                 and self._task_context(lead)
             ):
                 # "- Quantum information: develop ..." in a plan's task list under a plain heading.
@@ -414,9 +414,9 @@ class _Extractor:
         # agencies in:") hands its nested items that lead-in's reading, not its own.
         own_lead = lead_span[0] > 0 and lead_text.endswith(":")
         level.last_forward = (
-            rules.is_forward_lead(lead_text)
+            items.is_forward_lead(lead_text)
             if own_lead
-            else (forward_children or rules.is_forward_lead(lead_text))
+            else (forward_children or items.is_forward_lead(lead_text))
         )
         level.last_lower = block.starts_lower
 
@@ -424,13 +424,13 @@ class _Extractor:
         """One row of a table: the header (first row), or a milestone the document commits to."""
         clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
         cells = table_cells(clean) or [clean]
-        header = rules.table_header(cells)
+        header = items.table_header(cells)
         if first or header is not None:
             # A header row opens a table, even right after another one.
             self.table = header
             if header is not None:
                 return
-        if rules.is_committed_row(cells, self.table):
+        if items.is_committed_row(cells, self.table):
             self._add(clean, offsets, (0, len(clean)), "table-row", None)
 
     def finish(self) -> tuple[Section, ...]:
@@ -579,7 +579,7 @@ def _task_lists(text: str, blocks: list[Block], dehyphenator: Dehyphenator) -> s
                 clean, _ = join_parts(text, blocks[index].parts, dehyphenator)
                 first = rules.split_sentences(clean)[:1]
                 sentence = clean[first[0][0] : first[0][1]] if first else clean
-                if rules.is_task(sentence) or rules.classify(sentence) is not None:
+                if items.is_task(sentence) or rules.classify(sentence) is not None:
                     tasks += 1
             if tasks and tasks * 2 >= len(members):
                 result.update(members)

@@ -3,7 +3,8 @@
 A sentence is a commitment when its governing verb is a forward-looking modal ("will", "shall",
 "plans to", "is going to") and what it describes is the actor's own action, not an effect
 ("This will help ..."), a forecast ("It is expected that ... will ...") or a relative clause
-("... a stage that will have ..."). See docs/importing.md for the rule slugs.
+("... a stage that will have ..."). Lead-ins, list items, tables and goal lines are in items.py;
+docs/importing.md lists the rules and their slugs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?:\[\d{1,3}\]|[¹²³⁴⁵
 # "aren't" or the "D" of "R&D".
 _WORD_BEFORE_RE = re.compile(r"(?<![\w.'’&])([A-Za-z][A-Za-z.]*)\.$")
 
-_MODAL_RE = re.compile(
+MODAL_RE = re.compile(
     r"\b(?:(?P<will>will|shall)|(?P<plans>plans?|intends?|proposes?)\s+to"
     r"|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to"
     # "commits to implementing", "ATJ and LAIR commit to continue", "is planning …". ("Is committed
@@ -40,7 +41,7 @@ _MODAL_RE = re.compile(
     r"|(?<=[A-Za-z])['’](?P<contraction>ll)\b",
     re.IGNORECASE,
 )
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NOUN_WILL_BEFORE = words(
     """the a political good free own at of their its his her people's popular general strong ill goodwill"""
 )
@@ -75,7 +76,7 @@ _EFFECT_VERBS = words(
     facilitate assist come"""
 )
 # "This will include X" elaborates a promise instead of stating a consequence.
-_ELABORATION_VERBS = words(
+ELABORATION_VERBS = words(
     """include involve cover comprise consist encompass entail focus concentrate target prioritize
     prioritise"""
 )
@@ -111,7 +112,7 @@ _UNDER_LAW_RE = re.compile(
     re.IGNORECASE,
 )
 _CONNECTIVE_RE = re.compile(r"^(?:thus|hence|therefore|consequently)\b", re.IGNORECASE)
-_DEMONSTRATIVE_RE = re.compile(
+DEMONSTRATIVE_RE = re.compile(
     r"^(?:all\s+(?:of\s+)?)?(?:this|these|that|those|such)\b(?P<rest>.*)$|^(?:it\s+all|all\s+this)$",
     re.IGNORECASE,
 )
@@ -119,12 +120,6 @@ _DOC_SELF_RE = re.compile(
     r"\b(?:white\s+paper|paper|document|report|chapter|section|part|annex|publication|outline|plan|"
     r"charter|agenda|strategy|strategies|guidelines?|guidance|code|framework|toolkit|playbook|catalog|"
     r"catalogue)s?\b",
-    re.IGNORECASE,
-)
-_DOC_CONTENTS_RE = re.compile(
-    r"\b(?:this|the|our)\s+(?:\w+\s+)?(?:plan|paper|document|report|strategy|chapter|section|agenda)\s+"
-    r"(?:features|includes|contains|covers|comprises|presents|sets\s+out|lays\s+out|outlines|highlights|"
-    r"describes|is\s+organi[sz]ed)\b",
     re.IGNORECASE,
 )
 _FORECAST_RE = re.compile(
@@ -153,11 +148,11 @@ PLAN_PERIOD_RE = re.compile(
     r"|(?:from|between)\s+(?:now|20\d\d)\s+(?:to|and|until|-|–)\s+20\d\d)",
     re.IGNORECASE,
 )
-_PAST_MARKER_RE = re.compile(
+PAST_MARKER_RE = re.compile(
     r"\b(?:has|have|had)\s+been\b|\b(?:achieved|completed|accomplished|achievements?|since\s+(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
-_TASK_WORDS_RE = re.compile(
+TASK_WORDS_RE = re.compile(
     r"\b(?:tasks?|measures|priorities|targets|objectives|goals|actions|steps|strategies|activities|initiatives|"
     r"commitments|deliverables|milestones|key\s+projects|major\s+projects)\b",
     re.IGNORECASE,
@@ -169,54 +164,6 @@ _QUANTITY_TARGET_RE = re.compile(
     r"\s+(?:remain|be|stay|stand)\s+(?:(?:at|below|above|under|over|within|around|about|roughly|"
     r"approximately|no|not|more|less|than|least|most|kept|held|maintained|controlled|stable)\s+){0,4}"
     r"[$£€]?\d",
-    re.IGNORECASE,
-)
-# Base-form verbs that open a task ("develop ...", "Build ...") in a plan's list items.
-_TASK_VERBS = words(
-    """develop build launch establish improve strengthen promote implement complete conduct advance expand
-    enhance support carry accelerate upgrade formulate deepen set put research study explore construct
-    create introduce increase raise reduce cut lower provide ensure deliver invest fund roll modernise
-    modernize extend pilot deploy train recruit open adopt encourage foster cultivate boost consolidate
-    coordinate optimize optimise refine reform revise update continue further press push step intensify
-    speed scale make achieve publish prepare draft designate install replace rehabilitate protect
-    restore integrate standardize standardise digitise digitize double triple halve guarantee
-    facilitate organize organise hold host join participate operate maintain broaden widen
-    tighten simplify streamline enforce legislate regulate monitor evaluate review assess map plan
-    design test trial demonstrate commission connect equip renovate retrofit electrify decarbonise
-    decarbonize green cap phase attract retain partner co-create collaborate commit choose define embed
-    leverage drive help agree grow identify address legitimise legitimize align enable engage adapt
-    refresh clarify consult share work bring empower harness harmonise harmonize mobilise mobilize
-    nurture showcase transform transition unlock allocate appoint assist bolster champion convene
-    consider create curate enhance expedite finalise finalize incentivise incentivize inform
-    institutionalise institutionalize invite launch lead leverage migrate negotiate oversee procure
-    prioritise prioritize pursue recognise recognize release remove require reuse secure seek select
-    sign submit sustain tackle undertake unify use validate welcome"""
-)
-_VERBS_WITH_TO = words("continue press push step carry commit choose seek strive agree aim work help")
-# Words that make a verb-or-noun ("support", "increase") a noun: "Support for SMEs", "Increase in ...".
-_NOUN_AFTER = words("of for in to")
-# "research on X", "study of X" are how translated plans phrase a research task.
-_RESEARCH_VERBS = words("research study")
-_LEADING_ADVERB_RE = re.compile(r"^(?:(?:further|also|actively|steadily|vigorously|\w+ly)\s+)+", re.I)
-# "Quantum information: develop ...": a short label before the item's main clause.
-_ITEM_LABEL_RE = re.compile(r"^(?P<label>[^:;.!?]{2,70}):\s+(?=\S)")
-_PRONOUN_SUBJECTS = words("we i you he she it they our this these there that those")
-_FINITE_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|does|did|remains|became)\b", re.IGNORECASE)
-_RETRO_LEAD_RE = re.compile(
-    r"\b(?:was|were|has|have|had|achieved|completed|accomplished|achievements?|results|delivered|"
-    r"since|so\s+far|to\s+date|last|past|previous)\b",
-    re.IGNORECASE,
-)
-RETRO_HEADING_RE = re.compile(
-    r"\b(?:achievements?|achieved|accomplishments?|review|progress\s+(?:made|so\s+far)|results|"
-    r"looking\s+back|retrospect\w*|what\s+we\s+have|so\s+far|to\s+date|principles?|philosophy|values|"
-    r"vision|mission|background)\b",
-    re.IGNORECASE,
-)
-# A box or column whose title names projects or tasks lists promises ("Box 1 Major projects").
-_CALLOUT_TASK_RE = re.compile(
-    r"\b(?:projects?|programmes?|programs?|engineering|initiatives?|campaigns?|actions?|tasks?|measures|"
-    r"targets?|priorities|key\s+\w+|major\s+\w+)\b",
     re.IGNORECASE,
 )
 
@@ -268,9 +215,9 @@ _PARENTHETICAL_RE = re.compile(r",[^,.;:]{1,80},\s*[a-z]")
 
 def find_modals(s: str) -> Iterator[Modal]:
     """Every modal of the sentence that could govern a clause of its own, in order."""
-    for match in _MODAL_RE.finditer(s):
+    for match in MODAL_RE.finditer(s):
         before = s[: match.start()]
-        words = _WORD_RE.findall(before)
+        words = WORD_RE.findall(before)
         previous = words[-1].lower() if words else ""
         if _IN_COMPLEMENT_CLAUSE_RE.search(before):
             continue
@@ -284,7 +231,7 @@ def find_modals(s: str) -> Iterator[Modal]:
         elif match.group("will"):
             if previous in _NOUN_WILL_BEFORE:
                 continue
-            next_words = _WORD_RE.findall(after[:40])
+            next_words = WORD_RE.findall(after[:40])
             if next_words and next_words[0].lower() in {"of", "and", "or"}:
                 continue
             kind = match.group("will").lower()
@@ -323,13 +270,13 @@ def _actor_precedes(words: list[str]) -> bool:
     return word.lower() in _ACTOR_WORDS or word.lower() in {"i", "he", "she"} or word[:1].isupper()
 
 
-def _verb_after(s: str, end: int) -> tuple[str, str]:
+def verb_after(s: str, end: int) -> tuple[str, str]:
     """The first verb after the modal and, for "be", the word after it."""
     rest = s[end : end + 200]
     parenthetical = _PARENTHETICAL_RE.match(rest.lstrip())
     if parenthetical:
         rest = rest.lstrip()[parenthetical.end() - 1 :]  # "will, by the end of the year, set out"
-    words = [w.lower() for w in _WORD_RE.findall(rest)]
+    words = [w.lower() for w in WORD_RE.findall(rest)]
     content = [w for w in words if not (w in _ADVERBS or (w.endswith("ly") and w not in _LY_VERBS))]
     verb = content[0] if content else ""
     following = content[1] if len(content) > 1 else ""
@@ -363,9 +310,9 @@ def subject_of(pre: str) -> str:
     return subject.strip(" \"'“”‘’")
 
 
-def _is_named_actor(subject: str) -> bool:
+def is_named_actor(subject: str) -> bool:
     """ "We", "the Government", "the Ministry": someone who acts, not "it" or "this"."""
-    lowered = [w.lower() for w in _WORD_RE.findall(subject)]
+    lowered = [w.lower() for w in WORD_RE.findall(subject)]
     return bool(lowered) and (
         lowered == ["we"]
         or lowered == ["i"]
@@ -380,7 +327,7 @@ _PUBLIC_BODY_RE = re.compile(r"\b(?:public|civil)\s+(?:sector|service)s?$", re.I
 _SITE_NAME_RE = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:gov|org|com|net|uk|nz|ca|au|int)\b", re.I)
 
 
-def _head_noun(lowered: list[str]) -> str:
+def head_noun(lowered: list[str]) -> str:
     """The head of a noun phrase: its last word before "of", "for", "on" … ("strategy" in "the
     Strategy for a Digital Public Service")."""
     for position, word in enumerate(lowered):
@@ -390,7 +337,7 @@ def _head_noun(lowered: list[str]) -> str:
 
 
 def is_actor(subject: str) -> bool:
-    words = _WORD_RE.findall(subject)
+    words = WORD_RE.findall(subject)
     if not words:
         return False
     lowered = [w.lower() for w in words]
@@ -400,14 +347,14 @@ def is_actor(subject: str) -> bool:
         return False
     if _SITE_NAME_RE.match(subject.strip()):
         return True  # "Data.gov will serve as …", "www.data.gov.uk will publish …": a named service
-    if _DOC_SELF_RE.fullmatch(_head_noun(lowered)):
+    if _DOC_SELF_RE.fullmatch(head_noun(lowered)):
         return False  # "The Strategy for a Digital Public Service will help …": a document acts not
     if _PUBLIC_BODY_RE.search(subject):
         return True
-    head = _head_noun(lowered)
+    head = head_noun(lowered)
     if lowered[0] == "we" or head in _ACTOR_WORDS:
         return True
-    if _TASK_WORDS_RE.fullmatch(head):
+    if TASK_WORDS_RE.fullmatch(head):
         return False  # "the Shared Solution Actions will support agencies": actions do not act
     if (
         head != lowered[-1]
@@ -471,7 +418,7 @@ def _pronoun_stands_for_actor(previous: str) -> bool:
     head = s[: modal.start] if modal else (s[: verb.start()] if verb else " ".join(s.split()[:6]))
     subject = subject_of(head)
     lowered = subject.lower()
-    return lowered in {"it", "they", ""} or _is_named_actor(subject) or is_actor(subject)
+    return lowered in {"it", "they", ""} or is_named_actor(subject) or is_actor(subject)
 
 
 _BY_ACTOR_RE = re.compile(
@@ -509,13 +456,13 @@ _DUTY_NOUNS = words("priority priorities role task tasks job mission focus duty 
 
 
 def head_of(subject: str) -> str:
-    return _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
+    return head_noun([w.lower() for w in WORD_RE.findall(subject)] or [""])
 
 
 def _names_a_body(subject: str) -> bool:
     """ "the Hong Kong Housing Society": a name (its head capitalised), not "our society"."""
-    words = _WORD_RE.findall(subject)
-    head = _head_noun([w.lower() for w in words] or [""])
+    words = WORD_RE.findall(subject)
+    head = head_noun([w.lower() for w in words] or [""])
     return any(w.lower() == head and w[:1].isupper() for w in words[1:])
 
 
@@ -561,14 +508,14 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "Under the Paperwork Reduction Act, all agencies must …": what the law requires
     if _REPORTED_RE.search(pre):
         return None  # "The 2017 plan stated that China will …", "Regulations provide that … shall"
-    verb, following = _verb_after(s, modal.end)
+    verb, following = verb_after(s, modal.end)
     if not verb or verb in {"should", "may", "might", "could", "can", "would"}:
         return None  # "all agencies will should conduct …": the document hedges after all
     appositive = _APPOSITIVE_WHO_RE.search(pre)
     if appositive:
         # the one the clause is about: the words before ", who"
-        subject = " ".join(_WORD_RE.findall(pre[: appositive.start()])[-6:])
-        return "prose-who-will" if _is_named_actor(subject) else None
+        subject = " ".join(WORD_RE.findall(pre[: appositive.start()])[-6:])
+        return "prose-who-will" if is_named_actor(subject) else None
     subject = subject_of(pre)
     passive = modal.kind in {"will", "shall"} and verb == "be" and _is_participle(following)
     if passive and _BY_OTHERS_RE.search(s, modal.end):
@@ -576,25 +523,25 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     if (
         passive
         and following in {"informed", "shaped", "influenced", "affected", "determined"}
-        and not _TASK_WORDS_RE.search(head_of(subject))
+        and not TASK_WORDS_RE.search(head_of(subject))
     ):
         return None  # "The identification of skills will be informed by …": what bears on it
     if passive and following in {"comprised", "composed", "constituted"}:
         return None  # "The Council will be comprised of senior staff": what it will consist of
     if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
         return None
-    if _CONNECTIVE_RE.match(pre.strip()) and not _is_named_actor(subject):
+    if _CONNECTIVE_RE.match(pre.strip()) and not is_named_actor(subject):
         return None  # "Thus, this will …", "Hence the reforms will …"; "Therefore, we will …" decides
     if not passive and _GERUND_SUBJECT_RE.match(subject):
         return None  # "Standardizing the process will eliminate confusion": what an activity brings
-    demonstrative = _DEMONSTRATIVE_RE.match(subject)
+    demonstrative = DEMONSTRATIVE_RE.match(subject)
     if demonstrative:
         rest = (demonstrative.group("rest") or "").strip()
         if _DOC_SELF_RE.search(rest) and verb in _DOC_VERBS:
             return None
-        if verb in _ELABORATION_VERBS and following.endswith("ing"):
+        if verb in ELABORATION_VERBS and following.endswith("ing"):
             pass  # "This will include studying and formulating …": the actions of the promise before
-        elif _is_named_actor(rest):
+        elif is_named_actor(rest):
             pass  # "This mission-driven organization will act to …": a body that acts
         elif passive and _BY_ACTOR_RE.search(s, modal.end):
             pass  # "These efforts will be coordinated by the new Commission"
@@ -615,7 +562,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return "prose-will"  # "Our priority will be to support …", "A key role … will be to work with …"
     if not passive and (_THIRD_PARTY_RE.match(subject) or subject.lower() in {"others", "many", "some"}):
         return None  # "Other space powers will deploy …": what others will do, a prediction
-    head = _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
+    head = head_noun([w.lower() for w in WORD_RE.findall(subject)] or [""])
     if passive and head in _OUTCOME_NOUNS and not _BY_MEANS_RE.match(s, modal.end):
         return None  # "The majority of the benefits will be achieved by 2030": an outcome foreseen
     if not actor and _changes_by_itself(s, modal.end):
@@ -629,7 +576,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         and not _pronoun_stands_for_actor(previous)
     ):
         return None  # "It will transform the services …": what the thing before will do
-    if verb in _ELABORATION_VERBS and not _is_named_actor(subject) and not following.endswith("ing"):
+    if verb in ELABORATION_VERBS and not is_named_actor(subject) and not following.endswith("ing"):
         # "It will (typically) include a summary …": what something will contain. "This will include
         # studying and formulating regulations …" spells out actions, and stays a promise.
         return None
@@ -640,7 +587,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         verb == "be"
         and following in {"a", "an"}
         and subject.lower() != "there"
-        and not _is_named_actor(subject)
+        and not is_named_actor(subject)
     ):
         return None  # "The Maturity Model will be a consensus-driven tool …": what a thing will be
     if verb == "serve" and following == "as" and not demonstrative and actor:
@@ -649,8 +596,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return "prose-there-will-be"  # "There will be a single register of …"
     if not passive and modal.kind in {"will", "shall", "going-to"} and effect and not actor:
         return None
-    head = _head_noun([w.lower() for w in _WORD_RE.findall(subject)] or [""])
-    if modal.kind == "must" and not (_is_named_actor(head) or _PUBLIC_BODY_RE.search(subject)):
+    head = head_noun([w.lower() for w in WORD_RE.findall(subject)] or [""])
+    if modal.kind == "must" and not (is_named_actor(head) or _PUBLIC_BODY_RE.search(subject)):
         return None  # "This must change", "Legislation must be clear": an exhortation, no one bound
     if modal.kind == "must" and verb == "be" and not passive:
         return None
@@ -678,260 +625,4 @@ def is_self_contained(sentence: str) -> bool:
     """A list item that is a full sentence with its own subject ("China will ..."), not a fragment."""
     s = sentence.replace("’", "'")
     modal = find_modal(s)
-    return modal is not None and bool(_WORD_RE.findall(subject_of(s[: modal.start])))
-
-
-def _lists_contents(s: str, modal: Modal) -> bool:
-    """ "The repository will include the following types of resources:": what a thing will hold,
-    unlike "The measures will include:" or "We will include:"."""
-    verb, _ = _verb_after(s, modal.end)
-    if verb not in _ELABORATION_VERBS:
-        return False
-    subject = subject_of(s[: modal.start])
-    lowered = [w.lower() for w in _WORD_RE.findall(subject)]
-    if not lowered or lowered[0] not in {"the", "its", "our", "their", "each", "every"}:
-        return False
-    return not (_is_named_actor(subject) or _TASK_WORDS_RE.search(_head_noun(lowered)))
-
-
-_PERFECT_RE = re.compile(
-    r"\b(?:has|have|had)\s+(?:already\s+|\w+ly\s+)?(?:\w+ed|made|set|done|taken|given)\b", re.IGNORECASE
-)
-_AIM_VERB_RE = re.compile(r"\b(?:aims?|seeks?|hopes?|wants?|wishes?|strives?|aspires?)\s+to\b", re.I)
-# "This means:", "This includes:" right after a promise: its items spell the promise out.
-_ELABORATING_LEAD_RE = re.compile(
-    r"^(?:this|that|these)\s+(?:will\s+)?(?:means?|includes?|involves?|entails?|covers?)\b[^.]*:$", re.I
-)
-
-
-def elaborates_previous(lead: str) -> bool:
-    return bool(_ELABORATING_LEAD_RE.match(lead.strip()))
-
-
-def is_forward_lead(lead: str) -> bool:
-    """Whether the items under a colon-ending lead-in are promises ("It will:", "Main tasks:")."""
-    s = lead.replace("’", "'")
-    modal = find_modal(s)
-    if modal is not None:
-        if _lists_contents(s, modal):
-            return False
-        if modal.bare or _DEMONSTRATIVE_RE.match(subject_of(s[: modal.start])):
-            return True  # "It will:", "These will include:"
-        # The lead-in's own clause must promise: not "Digital transformation will support these
-        # priorities by:" (an effect), whose items are benefits.
-        return classify(s.rstrip().rstrip(":") + ".") is not None
-    if _DOC_CONTENTS_RE.search(s):
-        return False  # "this plan features commitments across five themes:": the document's outline
-    if _AIM_VERB_RE.search(s):
-        return False  # "The Strategy aims to support Government priorities:": outcomes hoped for
-    if _PERFECT_RE.search(s):
-        return False  # "… have already made the case, setting out 14 actions, notably:": done before
-    if PLAN_PERIOD_RE.search(s) or re.search(r"\b(?:next|coming)\s+\w+\s+years\b|\bplan\s+period\b", s, re.I):
-        return True
-    return bool(_TASK_WORDS_RE.search(s)) and not _PAST_MARKER_RE.search(s)
-
-
-def main_clause(item: str) -> str:
-    """An item without its "Label:" prefix ("Quantum information: develop ..." -> "develop ...")."""
-    label = _ITEM_LABEL_RE.match(item)
-    if label and len(label.group("label").split()) <= 8 and not _MODAL_RE.search(label.group("label")):
-        return item[label.end() :]
-    return item
-
-
-def is_task(item: str) -> bool:
-    """An item whose main clause opens with a base-form action verb: "develop X", "Set up Y"."""
-    clause = _LEADING_ADVERB_RE.sub("", main_clause(item).replace("’", "'").strip())
-    found = _WORD_RE.findall(clause[:80])
-    if len(found) < 2:
-        return False
-    verb, following = found[0].lower(), found[1].lower()
-    if verb not in _TASK_VERBS:
-        return False
-    if verb in _RESEARCH_VERBS:
-        return True  # "research on the atlas of brain functions"
-    # "Continue to …", "Commit to the unwinding of …", "Choose to make …": verbs that take "to".
-    return following not in _NOUN_AFTER or verb in _VERBS_WITH_TO
-
-
-def is_fragment(item: str) -> bool:
-    """An item that is not a declarative sentence: no modal and no finite verb of its own."""
-    s = main_clause(item).replace("’", "'")
-    if find_modal(s) is not None or _FINITE_RE.search(s) or len(split_sentences(s)) > 1:
-        return False
-    first = [w.lower() for w in _WORD_RE.findall(s[:40])[:1]]
-    if first and first[0] in _PRONOUN_SUBJECTS:
-        return False  # "We aim to ...": a sentence with its own subject
-    return not (first and first[0].endswith("ed") and first[0] not in _TASK_VERBS)
-
-
-def is_outline_lead(lead: str) -> bool:
-    """ "This plan features commitments across five themes:": the items name the document's parts."""
-    return bool(_DOC_CONTENTS_RE.search(lead.replace("’", "'")))
-
-
-def is_retrospective_lead(lead: str) -> bool:
-    """ "The main achievements were:", "Since 2019 we have:": the items look back, not forward."""
-    return bool(_RETRO_LEAD_RE.search(lead.replace("’", "'")))
-
-
-def is_forward_callout(title: str) -> bool:
-    """ "Box 1 Major science and technology projects": its entries are the plan's projects."""
-    return (
-        bool(_CALLOUT_TASK_RE.search(title))
-        and not is_retrospective_lead(title)
-        and not (RETRO_HEADING_RE.search(title))
-    )
-
-
-# A table of milestones: a column saying when, and one saying who answers for it or that it is
-# required ("Milestone | Measurement | Target Date | Responsible Party").
-_WHEN_COLUMN_RE = re.compile(
-    r"\b(?:date|dates|deadline|due|timeline|timeframe|time\s*frame|timing|schedule|by\s+when|when|"
-    r"target\s+year|completion|quarter|year)\b",
-    re.IGNORECASE,
-)
-_WHO_COLUMN_RE = re.compile(
-    r"\b(?:responsib\w*|lead|leads|owner|owners|accountab\w*|delivered\s+by|who|implement\w*)\b",
-    re.IGNORECASE,
-)
-_REQUIRED_COLUMN_RE = re.compile(r"\b(?:required|mandatory|obligation)\b", re.IGNORECASE)
-_SCHEDULED_RE = re.compile(
-    r"\d|\b(?:ongoing|continuous|quarterly|annually|monthly|weekly|every|each)\b", re.IGNORECASE
-)
-_NOT_REQUIRED_RE = re.compile(r"\b(?:encouraged|optional|voluntary|recommended)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class TableHeader:
-    milestones: bool  # each row is a dated task someone answers for
-    required_column: int | None  # the "Required or Encouraged" column, if any
-    when_column: int | None = None  # the "Target Date" column, if any
-
-
-def table_header(cells: list[str]) -> TableHeader | None:
-    """The header of a table (short labels naming when, who or whether required), or None when the
-    row holds data."""
-    if not all(cell and len(cell.split()) <= 6 and not cell.endswith(".") for cell in cells):
-        return None
-    if any(re.search(r"\d", cell) for cell in cells):
-        return None
-    when = any(_WHEN_COLUMN_RE.search(cell) for cell in cells)
-    who = any(_WHO_COLUMN_RE.search(cell) for cell in cells)
-    required = next((i for i, cell in enumerate(cells) if _REQUIRED_COLUMN_RE.search(cell)), None)
-    if not (when or who or required is not None):
-        return None  # labels of some other table, or a row of data without figures
-    when_column = next((i for i, cell in enumerate(cells) if _WHEN_COLUMN_RE.search(cell)), None)
-    return TableHeader(when and (who or required is not None), required, when_column)
-
-
-def is_committed_row(cells: list[str], header: TableHeader | None) -> bool:
-    """A row of a milestone table that someone must deliver: not one only "encouraged"."""
-    if not cells or not cells[0]:
-        return False
-    if header is None or not header.milestones:
-        return classify(cells[0]) is not None
-    when = header.when_column
-    if when is not None and when < len(cells) and not _SCHEDULED_RE.search(cells[when]):
-        return False  # "See timeline on performance.gov": no deadline of its own
-    if header.required_column is not None and header.required_column < len(cells):
-        says = cells[header.required_column]
-        if _NOT_REQUIRED_RE.search(says) and not _REQUIRED_COLUMN_RE.search(says):
-            return False
-    return True
-
-
-_LEAD_VERB_CHAIN_RE = re.compile(
-    r"^(?:(?:also|further|now|then|continue|seek|aim|work|need|be|able|to|including|take|undertake)\s+)*",
-    re.IGNORECASE,
-)
-_LIST_POINTER_RE = re.compile(
-    r"^(?:\w+\s+){0,2}?(?:the\s+following|as\s+follows|(?:these|this|those|that|them|it)"
-    r"(?:\s+\w+){0,2}\s*(?:by|through|via|in|with|:|$)"
-    # "We will take 20 actions, grouped under four themes:": the count of what the list holds.
-    r"|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|\w+teen|\w+ty)\s+(?:\w+\s+)?"
-    r"(?:actions|measures|steps|commitments|initiatives|priorities|tasks|areas|themes|goals|objectives)\b)",
-    re.IGNORECASE,
-)
-
-
-def introduces_only(lead: str) -> bool:
-    """A lead-in whose only promise is its list: "X will continue to:", "These will include:", "the
-    Ministry will carry out the following tasks:", "We intend to achieve this by:"."""
-    s = lead.replace("’", "'").strip()
-    modal = find_modal(s)
-    if modal is None or not s.endswith(":"):
-        return False
-    tail = _LEAD_VERB_CHAIN_RE.sub("", s[modal.end : -1].strip())
-    words = _WORD_RE.findall(tail)
-    # "… will enhance community healthcare by:": the items are the means, and the promises.
-    means = bool(re.search(r"\b(?:by|through|via|by\s+means\s+of)$", tail, re.IGNORECASE))
-    return len(words) <= 1 or means or bool(_LIST_POINTER_RE.match(tail))
-
-
-def ends_sentence(text: str) -> bool:
-    """Whether a paragraph ends as prose does, with a full stop, "!" or "?" (a title does not)."""
-    return bool(re.search(r"[.!?][\"'”’)\]]*$", text.strip()))
-
-
-# A target stated as a line of its own ("To increase non-oil revenue from SAR 163 billion to SAR 1
-# trillion", "Raise the social capital index from position 26 to 10"): a change verb, then figures.
-_TARGET_OPENING_RE = re.compile(
-    r"^(?:to\s+(?:\w+ly\s+)?)?(?:increas|rais|reduc|lower|ris|cut|doubl|tripl|halv|grow|expand|boost|lift|"
-    r"mov|reach|achiev|improv|decreas|climb|bring|have|nam|localiz|localis|exceed)\w*\b",
-    re.IGNORECASE,
-)
-_TARGET_FIGURES_RE = re.compile(
-    r"\bfrom\b[^.;]{0,80}?\d[^.;]{0,60}?\bto\b[^.;]{0,60}?(?:\d|top|first|leading)"
-    r"|\b(?:among|in|into)\s+the\s+top\s+(?:\d+|five|ten|twenty|fifty|hundred)\b"
-    r"|\bto\s+(?:more\s+than|over|at\s+least|above|below|under)\s+[$£€]?\d",
-    re.IGNORECASE,
-)
-
-
-def is_target_statement(text: str) -> bool:
-    """A quantified target the document sets without a modal, as a goal line or list item."""
-    s = text.replace("’", "'").strip()
-    return (
-        len(s.split()) <= 40
-        and bool(_TARGET_OPENING_RE.match(s))
-        and bool(_TARGET_FIGURES_RE.search(s))
-        and not _PAST_MARKER_RE.search(s)
-    )
-
-
-_AIM_RE = re.compile(
-    r"\b(?:we|our)\s+(?:\w+\s+){0,2}?(?:aim|aims|goal|goals|target|targets|ambition|objective)\b"
-    r"|\bwe\s+have\s+set\s+ourselves\b",
-    re.IGNORECASE,
-)
-_AIM_FIGURE_RE = re.compile(
-    r"\d[\d,.]*\s*(?:%|percent|per\s+cent|percentage\s+points|million|billion|gigawatts?)"
-    r"|\btop\s+\d+|\bby\s+(?:19|20)\d\d\b.*\d|\d.*\bby\s+(?:19|20)\d\d\b",
-    re.IGNORECASE,
-)
-
-
-def is_quantified_aim(sentence: str) -> bool:
-    """ "We aim to localize over 50 percent of military spending by 2030": an aim with a figure is
-    a target the government sets itself, unlike "We aim to be more open"."""
-    s = sentence.replace("’", "'")
-    return bool(_AIM_RE.search(s) and _AIM_FIGURE_RE.search(s)) and not _PAST_MARKER_RE.search(s)
-
-
-def has_verb(item: str) -> bool:
-    """Whether a list item says what to do (a task verb, a gerund, a modal or a finite verb) rather than
-    naming something ("the Government Chief Data Steward (GCDS) — data")."""
-    s = main_clause(item).replace("’", "'")
-    first = [w.lower() for w in _WORD_RE.findall(s[:60])[:1]]
-    if first and (first[0] in _TASK_VERBS or (first[0].endswith("ing") and len(first[0]) > 5)):
-        return True
-    return find_modal(s) is not None or bool(_FINITE_RE.search(s))
-
-
-_PREPOSITION_RE = re.compile(r"^(?:in|with|for|through|under|by|from|at|on|of|per)(?![\w-])", re.IGNORECASE)
-
-
-def is_prepositional_fragment(item: str) -> bool:
-    """ "In consultation with the CDO Council.": a note on the item before, not a task."""
-    return bool(_PREPOSITION_RE.match(item.strip())) and not has_verb(item)
+    return modal is not None and bool(WORD_RE.findall(subject_of(s[: modal.start])))
