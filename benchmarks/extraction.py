@@ -103,31 +103,26 @@ def measure(label: str, work: Callable[[], int], runs: int) -> Measurement:
     return Measurement(label, seconds, commitments)
 
 
+# How each input format is made from the text: None for the text itself.
+MAKERS: dict[str, Callable[[str], bytes] | None] = {"txt": None, "html": as_web_page, "pdf": as_pdf}
+
+
 def run(pages: int, runs: int, formats: list[str]) -> list[Measurement]:
     text = long_document(pages)
     actual_pages = len(text) / PAGE_CHARACTERS
-    results: list[Measurement] = []
     print(f"document: {len(text):,} characters = {actual_pages:.0f} pages of {PAGE_CHARACTERS:,} characters")
-    if "txt" in formats:
-        results.append(measure("extract() from text", lambda: len(extract(text).commitments), runs))
-    if "html" in formats:
-        page = as_web_page(text)
-        results.append(
-            measure(
-                "read .html + extract()",
-                lambda: len(extract(document_text(page, name="plan.html")).commitments),
-                runs,
-            )
-        )
-    if "pdf" in formats:
-        pdf = as_pdf(text)
-        results.append(
-            measure(
-                "read .pdf + extract()",
-                lambda: len(extract(document_text(pdf, name="plan.pdf")).commitments),
-                runs,
-            )
-        )
+    results: list[Measurement] = []
+    for suffix in formats:
+        make = MAKERS[suffix]
+        if make is None:
+            results.append(measure("extract() from text", lambda: len(extract(text).commitments), runs))
+            continue
+        data, name = make(text), f"plan.{suffix}"
+
+        def read_and_extract(data: bytes = data, name: str = name) -> int:
+            return len(extract(document_text(data, name=name)).commitments)
+
+        results.append(measure(f"read .{suffix} + extract()", read_and_extract, runs))
     return results
 
 

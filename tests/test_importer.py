@@ -14,40 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from commitments import services
 from commitments.choices import Status
 from commitments.models import Commitment, Document, Evidence, Review, Section
+from tests.documents import RIVERS, RIVERS_REVISED
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ORIGINAL = """\
-A Plan for Rivers: 2026-2030
-The Water Office
-March 2026
-
-I. Achievements
-
-From 2021 to 2025 the country built 40 dams and cleaned 12 rivers.
-
-II. Main Tasks
-
-1. Flood Control
-
-In the next five years, the country will strengthen flood control along the major rivers. It will:
-
-- Build 30 new flood barriers on the Long River;
-- Upgrade early-warning stations in every river basin;
-- Train 5,000 local emergency staff.
-
-2. Drinking Water
-
-The country will connect every village to safe piped water by 2030.
-It will publish water quality data every month.
-"""
-
-REVISED = ORIGINAL.replace(
-    "- Upgrade early-warning stations in every river basin;\n",
-    "- Upgrade the early-warning stations in every river basin;\n"
-    "- Map every flood plain at 1:10,000 scale;\n",
-).replace("It will publish water quality data every month.\n", "")
+ORIGINAL = RIVERS
+REVISED = RIVERS_REVISED
 
 ARGS = ["--period-start", "2026-01-01", "--period-end", "2030-12-31", "--slug", "rivers", "--prefix", "RIV"]
 
