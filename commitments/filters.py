@@ -437,7 +437,10 @@ class CommitmentFilterSet(filters.FilterSet):
         # Relevance first when searching on PostgreSQL, unless the caller chose an order.
         wants_rank = self.form.cleaned_data.get("q") and not self.form.cleaned_data.get("ordering")
         if wants_rank and connection.vendor == "postgresql":
-            queryset = queryset.order_by("-search_rank", "document_id", "start_offset")
+            queryset = queryset.order_by("-search_rank", "document_id", "start_offset", "id")
+        elif self.form.cleaned_data.get("ordering"):
+            # Ties (one status, one target date) in id order, so page 2 never repeats a row of page 1.
+            queryset = queryset.order_by(*queryset.query.order_by, "id")
         return queryset
 
 

@@ -21,6 +21,7 @@ from commitments.choices import EvidenceKind, EvidenceSignal, Priority, Reminder
 from commitments.display import truncate
 from commitments.exceptions import AppendOnlyError
 from commitments.querysets import (
+    LATEST_REVIEWS,
     CommitmentManager,
     DocumentManager,
     EvidenceManager,
@@ -257,7 +258,9 @@ class Commitment(RestatedRulesModel):
     restated_fields = ("status", "priority")
 
     class Meta:
-        ordering = ["document", "start_offset"]
+        # Document order: by document (as imported), then position in it; an index serves it, so a page
+        # never sorts every match (ordering by "document" would follow Document.Meta.ordering: a join).
+        ordering = ["document_id", "start_offset", "id"]
         permissions = [("assign_commitment", "Can assign owner, priority, target date and sectors")]
         constraints = [
             models.UniqueConstraint(
@@ -284,6 +287,9 @@ class Commitment(RestatedRulesModel):
         indexes = [
             models.Index(fields=["status", "last_reviewed_at"], name="commitment_status_reviewed_idx"),
             models.Index(fields=["owner", "status"], name="commitment_owner_status_idx"),
+            models.Index(fields=["document", "start_offset", "id"], name="commitment_document_order_idx"),
+            # Filtered lists count their matches: by status, read from the index alone (no table visits).
+            models.Index(fields=["status", "id"], name="commitment_status_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -296,6 +302,18 @@ class Commitment(RestatedRulesModel):
     @property
     def short_text(self) -> str:
         return truncate(self.text)
+
+    @property
+    def latest_review(self) -> Review | None:
+        """The latest review: prefetched by CommitmentQuerySet.for_api() for a whole page, else one query.
+
+        As a list shows it: with `rationale_preview` (ReviewQuerySet.latest_of_each).
+        """
+        prefetched: list[Review] | None = getattr(self, LATEST_REVIEWS, None)
+        if prefetched is None:
+            prefetched = list(Review.objects.filter(commitment=self).latest_of_each())
+            setattr(self, LATEST_REVIEWS, prefetched)
+        return prefetched[0] if prefetched else None
 
 
 class CommitmentSector(models.Model):
@@ -315,6 +333,8 @@ class CommitmentSector(models.Model):
                 name="%(app_label)s_%(class)s_one_primary",
             ),
         ]
+        # "Commitments in sector X" (lists, reports): the commitment ids read from the index alone.
+        indexes = [models.Index(fields=["sector", "commitment"], name="commitmentsector_sector_idx")]
 
     def __str__(self) -> str:
         return f"{self.sector} ({'primary' if self.is_primary else 'secondary'})"

@@ -136,16 +136,34 @@ def count_export_queries(url: str, client: Any, **post: Any) -> tuple[int, int]:
     return len(queries), len(rows) - 1
 
 
-def test_the_api_export_reads_all_rows_in_one_query(items: dict[str, Commitment]) -> None:
+def test_the_api_export_reads_the_ids_then_the_rows_a_chunk_at_a_time(
+    items: dict[str, Commitment], monkeypatch: pytest.MonkeyPatch
+) -> None:
     few = count_export_queries(LIST + "?format=csv", APIClient())
     for _ in range(30):
         commitment = CommitmentFactory.create()
         EvidenceFactory.create(commitment=commitment)
         review_at(at("2024-02-01"), commitment, Status.STALLED, rationale="Late.")
     many = count_export_queries(LIST + "?format=csv", APIClient())
+    monkeypatch.setattr(exports, "EXPORT_CHUNK", 10)
+    chunked = count_export_queries(LIST + "?format=csv", APIClient())
 
-    assert few == (1, 5)
-    assert many == (1, 35)
+    assert few == (2, 5)  # the ids, then one chunk of rows
+    assert many == (2, 35)
+    assert chunked == (1 + 4, 35)
+
+
+def test_a_chunked_export_keeps_the_order_asked_for(
+    items: dict[str, Commitment], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for day in range(1, 13):
+        CommitmentFactory.create(target_date=datetime.date(2030, 1, day))
+    monkeypatch.setattr(exports, "EXPORT_CHUNK", 5)
+    whole = Commitment.objects.order_by("-target_date", "pk").values_list("reference", flat=True)
+
+    rows = read_csv(APIClient().get(LIST, {"format": "csv", "ordering": "-target_date"}))
+
+    assert [row[0] for row in rows[1:]] == list(whole)
 
 
 def test_the_admin_export_has_the_same_columns_and_one_query_for_the_rows(

@@ -11,11 +11,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
+from rest_framework.request import Request
+from rest_framework.serializers import Serializer
+from rest_framework.test import APIClient, APIRequestFactory
 
 from commitments import services
+from commitments.api.serializers import CommitmentDetailSerializer, CommitmentSerializer
 from commitments.choices import Status
-from commitments.models import Commitment
+from commitments.models import Commitment, Section
 from tests.api_helpers import at, catalogue, link_sectors, review_at
 from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
 
@@ -246,14 +249,14 @@ def count_queries(url: str) -> int:
 @pytest.mark.parametrize(
     ("url", "pinned"),
     [
-        (LIST + "?page_size=100", 4),  # count, page, sectors, section paths
+        (LIST + "?page_size=100", 6),  # count, page ids, their rows, sectors, latest reviews, sections
         # + the sectors, read once to check the slugs and once for the tree below them
-        (LIST + "?page_size=100&sector=space-science&status=stalled&q=five&stale=false", 6),
+        (LIST + "?page_size=100&sector=space-science&status=stalled&q=five&stale=false", 8),
         # + one check each: the documents, the owner's account, the section key
-        (LIST + "?page_size=100&document=csp2021&owner=ana&section=II.4", 7),
+        (LIST + "?page_size=100&document=csp2021&owner=ana&section=II.4", 9),
         ("/api/v1/reviews/?page_size=100&reviewer=busy&status_after=stalled,in_progress", 4),
         ("/api/v1/evidence/?page_size=100&commitment=CSP2021-II.4-02", 3),
-        (LIST + "?mode=cursor&page_size=100", 3),
+        (LIST + "?mode=cursor&page_size=100", 5),
         ("/api/v1/reviews/?page_size=100", 3),  # count, page, cited evidence
         ("/api/v1/evidence/?page_size=100", 2),
         ("/api/v1/documents/", 2),
@@ -270,6 +273,26 @@ def test_list_endpoints_run_a_constant_number_of_queries(url: str, pinned: int) 
     assert small == large == pinned
 
 
+def test_rows_are_built_exactly_as_the_declared_fields_describe(items: dict[str, Commitment]) -> None:
+    # List rows and details are built by hand for speed; the declared fields are the published schema.
+    # Both must give the same JSON for every kind of row: reviewed or not, owned or not, with sectors,
+    # sections, evidence and a reference that needs quoting in a URL.
+    make_rich(2)
+    CommitmentFactory.create(reference="DOC-I-(a) 1", target_date=None)
+    request = Request(APIRequestFactory().get(LIST))
+    commitments = list(Commitment.objects.for_detail())
+    context = {"request": request, "section_paths": Section.objects.paths()}
+    assert any(c.latest_review for c in commitments)
+    assert any(not c.latest_review for c in commitments)
+    for serializer_class in (CommitmentSerializer, CommitmentDetailSerializer):
+        for commitment in commitments:
+            serializer = serializer_class(commitment, context=context)
+            by_hand = serializer.to_representation(commitment)
+            by_fields = Serializer.to_representation(serializer, commitment)
+            assert by_hand == by_fields
+            assert list(by_hand) == list(by_fields)  # the same key order too
+
+
 def test_detail_query_count_does_not_grow_with_history() -> None:
     make_rich(1)
     commitment = Commitment.objects.get()
@@ -278,7 +301,7 @@ def test_detail_query_count_does_not_grow_with_history() -> None:
     for _ in range(20):
         services.mark_reviewed(commitment=commitment.pk, reviewer=UserFactory.create())
         EvidenceFactory.create(commitment=commitment)
-    assert count_queries(url) == small == 6
+    assert count_queries(url) == small == 7
 
 
 def test_reviews_feed_filters(items: dict[str, Commitment]) -> None:

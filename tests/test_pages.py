@@ -196,14 +196,15 @@ PAGES: dict[str, tuple[Callable[[Document], str], int]] = {
     "overview": (lambda document: "/", 7),
     "overview of a document": (lambda document: f"/?document={document.slug}", 7),
     # The list draws its filter form: the documents, the sectors and the owners to choose from.
-    "list": (lambda document: "/commitments/", 6),
+    # The page's ids first, then its rows, their sectors and latest reviews.
+    "list": (lambda document: "/commitments/", 8),
     "list, filtered": (
         lambda document: "/commitments/?sector=space-infrastructure&status=achieved&q=facility",
-        7,
+        9,
     ),
-    "commitment": (lambda document: f"/commitments/{document.reference_prefix}-001/", 7),
+    "commitment": (lambda document: f"/commitments/{document.reference_prefix}-001/", 8),
     "document": (lambda document: f"/documents/{document.slug}/", 5),
-    "sector": (lambda document: "/sectors/space-infrastructure/", 10),
+    "sector": (lambda document: "/sectors/space-infrastructure/", 11),
     "feed": (lambda document: "/feeds/changes/", 2),
     "feed of a selection": (
         lambda document: f"/feeds/changes/?document={document.slug}&sector=governance",

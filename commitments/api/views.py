@@ -234,14 +234,18 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if wants_csv(request):
-            # The export reads its own shape (for_export: one streamed query), filtered the same way.
+            # The export reads its own shape (exports.commitment_rows, in chunks), filtered the same way.
             bom = wants_bom(request)
             selected = cast(CommitmentQuerySet, self.filter_queryset(Commitment.objects.all()))
             rows = exports.commitment_rows(selected, site=exports.site_of(request))
             return exports.csv_response(exports.COMMITMENT_COLUMNS, rows, "commitments.csv", bom=bom)
         wants_bom(request)  # a bad value is a 400 whatever the format
-        queryset = self.filter_queryset(self.get_queryset())
-        page = list(self.paginate_queryset(queryset) or [])
+        # The page's ids first, from the filters and the order alone (an index walk), then only those rows
+        # with everything a row shows: the latest review, counts and sectors are never computed for the
+        # rows an OFFSET skips or a sort passes over.
+        matches = self.filter_queryset(Commitment.objects.all())
+        page_ids = [row["id"] for row in self.paginate_queryset(matches.values("id")) or []]
+        page = cast(CommitmentQuerySet, self.get_queryset()).in_order_of(page_ids)
         data = api.CommitmentSerializer(page, many=True, context=self._context(page)).data
         return self.get_paginated_response(data)
 
