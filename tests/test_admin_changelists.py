@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments import services
+from commitments.admin.base import EstimatedCountPaginator
 from commitments.choices import ReminderState, Status
 from commitments.models import ApiToken, Reminder, Section
 from tests.factories import CommitmentFactory, DocumentFactory, EvidenceFactory, UserFactory
@@ -79,3 +80,49 @@ def test_changelist_query_count_does_not_depend_on_rows(model: str, lead: Any) -
         assert client.get(url).status_code == 200
 
     assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+
+
+def superuser_client(lead: Any) -> Client:
+    lead.is_superuser = True
+    lead.save()
+    client = Client()
+    client.force_login(lead)
+    return client
+
+
+@pytest.mark.parametrize("model", ["commitments_commitment", "commitments_section"])
+def test_the_document_filter_never_loads_a_documents_text(model: str, lead: Any) -> None:
+    client = superuser_client(lead)
+    add_rows(3)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse(f"admin:{model}_changelist"))
+
+    assert page.status_code == 200
+    assert "Policy document" in page.content.decode()  # the filter still names each document
+    assert not [query["sql"] for query in queries if "full_text" in query["sql"]]
+
+
+def counts(queries: CaptureQueriesContext) -> list[str]:
+    return [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("model", ["commitments_commitment", "commitments_review", "commitments_evidence"])
+def test_a_large_unfiltered_changelist_takes_the_planners_estimate_instead_of_counting(
+    model: str, lead: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = superuser_client(lead)
+    add_rows(3)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the statistics autovacuum keeps up to date in a running database
+    monkeypatch.setattr(EstimatedCountPaginator, "ESTIMATE_ABOVE", 0)  # "large" from one row
+    url = reverse(f"admin:{model}_changelist")
+
+    with CaptureQueriesContext(connection) as unfiltered:
+        assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as searched:
+        assert client.get(url, {"q": "DOC"}).status_code == 200
+
+    assert counts(unfiltered) == []
+    assert len(counts(searched)) == 1  # a filtered list is counted exactly, once

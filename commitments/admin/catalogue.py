@@ -17,7 +17,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from commitments import services
-from commitments.admin.base import ReadOnly, ReviewColumns
+from commitments.admin.base import EstimatedCountPaginator, ReadOnly, ReviewColumns
+from commitments.admin.filters import DocumentFilter, ReviewerFilter
 from commitments.admin.imports import DocumentImportViews
 from commitments.display import (
     FROZEN_NOTE,
@@ -110,7 +111,7 @@ class DocumentAdmin(DocumentImportViews, admin.ModelAdmin):
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
     list_display = ("heading", "document", "key", "level")
-    list_filter = (("document", admin.RelatedOnlyFieldListFilter), "level")
+    list_filter = (DocumentFilter, "level")
     list_select_related = ("document",)
     search_fields = ("heading", "key")
     raw_id_fields = ("parent",)
@@ -139,10 +140,11 @@ class ReviewAdmin(ReadOnly, ReviewColumns, admin.ModelAdmin):
     """The history across all commitments; reviews are recorded from a commitment's page."""
 
     list_display = ("reviewed", "commitment_reference", "reviewer", "status_change", "rationale_preview")
-    list_filter = ("status_after", ("reviewer", admin.RelatedOnlyFieldListFilter), "reviewed_at")
+    list_filter = ("status_after", ReviewerFilter, "reviewed_at")
     search_fields = ("commitment__reference", "rationale")
     date_hierarchy = "reviewed_at"
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     class Media:
         css = {"all": ("commitments/admin.css",)}
@@ -168,6 +170,8 @@ class EvidenceAdmin(admin.ModelAdmin):
     list_display = ("title", "link", "commitment_reference", "kind", "signal", "published_on", "cited")
     list_filter = ("kind", "signal")
     search_fields = ("title", "url", "commitment__reference")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     raw_id_fields = ("commitment",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:

@@ -17,8 +17,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from commitments import exports, services
-from commitments.admin.base import ReadOnly, ReviewColumns
-from commitments.admin.filters import OwnerFilter, SectorFilter, SnoozedFilter, StaleFilter
+from commitments.admin.base import EstimatedCountPaginator, ReadOnly, ReviewColumns
+from commitments.admin.filters import DocumentFilter, OwnerFilter, SectorFilter, SnoozedFilter, StaleFilter
 from commitments.display import (
     FROZEN_NOTE,
     acting_user,
@@ -98,7 +98,7 @@ class CommitmentAdmin(admin.ModelAdmin):
     )
     list_display_links = ("reference", "text_column")
     list_filter = (
-        ("document", admin.RelatedOnlyFieldListFilter),
+        DocumentFilter,
         SectorFilter,
         "status",
         OwnerFilter,
@@ -110,6 +110,7 @@ class CommitmentAdmin(admin.ModelAdmin):
     list_per_page = 50
     # The filtered total needs a second COUNT on every page view; the page itself says enough.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     inlines = (EvidenceInline, ReviewHistoryInline)
     actions = ("mark_reviewed", "assign_to_me", "snooze", "unsnooze", "export_csv")
     readonly_fields = (
