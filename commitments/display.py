@@ -48,9 +48,12 @@ def truncate(text: str, length: int = SHORT_TEXT_LENGTH) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+_STATUS_LABELS: Final = dict(Status.choices)  # read per row of every list and export: a dict, not the enum
+
+
 def status_label(status: str) -> str:
     """The human label of a status code; an unknown code (bad data) is shown as it is."""
-    return str(Status(status).label) if status in Status.values else status
+    return str(_STATUS_LABELS.get(status, status))
 
 
 def status_badge_html(status: str) -> SafeString:

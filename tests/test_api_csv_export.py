@@ -22,7 +22,7 @@ from commitments import exports
 from commitments.choices import Status
 from commitments.models import Commitment
 from tests.api_helpers import at, catalogue, review_at, user_in
-from tests.factories import CommitmentFactory, EvidenceFactory
+from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -136,8 +136,8 @@ def count_export_queries(url: str, client: Any, **post: Any) -> tuple[int, int]:
     return len(queries), len(rows) - 1
 
 
-def test_the_api_export_reads_the_ids_then_the_rows_a_chunk_at_a_time(
-    items: dict[str, Commitment], monkeypatch: pytest.MonkeyPatch
+def test_the_export_runs_the_same_queries_for_five_rows_and_for_thirty_five(
+    items: dict[str, Commitment],
 ) -> None:
     few = count_export_queries(LIST + "?format=csv", APIClient())
     for _ in range(30):
@@ -145,12 +145,25 @@ def test_the_api_export_reads_the_ids_then_the_rows_a_chunk_at_a_time(
         EvidenceFactory.create(commitment=commitment)
         review_at(at("2024-02-01"), commitment, Status.STALLED, rationale="Late.")
     many = count_export_queries(LIST + "?format=csv", APIClient())
-    monkeypatch.setattr(exports, "EXPORT_CHUNK", 10)
-    chunked = count_export_queries(LIST + "?format=csv", APIClient())
 
-    assert few == (2, 5)  # the ids, then one chunk of rows
-    assert many == (2, 35)
-    assert chunked == (1 + 4, 35)
+    assert (few[1], many[1]) == (5, 35)
+    assert few[0] == many[0]
+
+
+def test_the_python_export_reads_the_ids_then_a_few_queries_per_chunk(
+    items: dict[str, Commitment], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(30):
+        CommitmentFactory.create()
+    monkeypatch.setattr(exports, "EXPORT_CHUNK", 10)
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(exports.commitment_rows(Commitment.objects.all(), site="https://x.org"))
+
+    assert len(rows) == 35
+    # The ids, then per chunk its columns, sectors, evidence counts and rationales, plus the names of
+    # documents, sections, owners and sectors the first time each shows up.
+    assert len(queries) <= 1 + 4 * (4 + 4)
 
 
 def test_a_chunked_export_keeps_the_order_asked_for(
@@ -219,3 +232,37 @@ def test_a_reference_no_page_can_have_leaves_the_link_empty_and_the_download_who
 
     assert rows["BAD/1"]["public page"] == ""
     assert len(rows) == 6
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("time_zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+def test_postgres_copy_writes_exactly_the_bytes_python_writes(
+    items: dict[str, Commitment], settings: Any, time_zone: str
+) -> None:
+    # The export is COPY on PostgreSQL and Python elsewhere: cells a spreadsheet would run, quotes,
+    # commas and line breaks, empty and missing values, non-ASCII, references that need quoting in a
+    # URL or cannot be one, and times in a site time zone with a half-hour offset.
+    settings.TIME_ZONE = time_zone
+    owner = UserFactory.create(username="@owner")
+    odd = CommitmentFactory.create(
+        reference="CSP2021-(a) é 1", text='=SUM(A1), "quoted"\nsecond line', owner=owner, target_date=None
+    )
+    review_at(
+        at("2024-03-01").replace(minute=30, second=59, microsecond=999999),
+        odd,
+        Status.STALLED,
+        rationale="\tTabbed, then -minus\r\nand a new line",
+    )
+    CommitmentFactory.create(reference="CSP2021/1", text="+plus", lead_in="-lead")
+    CommitmentFactory.create(reference="PLAN-1-99", text="")
+    selected = Commitment.objects.order_by("-target_date", "pk")
+    site = "https://tracker.example.org"
+
+    by_python = "".join(exports.csv_lines(HEADER, exports.commitment_rows(selected, site=site))).encode()
+    by_copy = b"".join(exports.copied_commitment_csv(selected, site=site))
+
+    assert by_copy == by_python
+    text = by_copy.decode()
+    assert "https://tracker.example.org/commitments/CSP2021-(a)%20%C3%A9%201/" in text
+    assert "'=SUM(A1)" in text
+    assert ":30:59+" in text or ":30:59-" in text  # the review time, in the site's zone with its offset

@@ -317,10 +317,12 @@ class CommitmentAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected as CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> StreamingHttpResponse:
         # The same columns as the API's ?format=csv (commitments/exports.py), one query for all rows.
-        rows = exports.commitment_rows(cast(CommitmentQuerySet, queryset), site=exports.site_of(request))
+        selected = cast(CommitmentQuerySet, queryset)
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         # With a byte-order mark: this download is for people, who open it in a spreadsheet.
-        return exports.csv_response(exports.COMMITMENT_COLUMNS, rows, f"commitments-{stamp}.csv", bom=True)
+        return exports.commitments_csv(
+            selected, site=exports.site_of(request), filename=f"commitments-{stamp}.csv", bom=True
+        )
 
     @admin.action(description="Snooze reminders about selected commitments…", permissions=["change"])
     def snooze(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:

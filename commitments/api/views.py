@@ -234,11 +234,11 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if wants_csv(request):
-            # The export reads its own shape (exports.commitment_rows, in chunks), filtered the same way.
+            # The export reads its own shape (exports.commitments_csv), filtered and ordered the same way.
             bom = wants_bom(request)
             selected = cast(CommitmentQuerySet, self.filter_queryset(Commitment.objects.all()))
-            rows = exports.commitment_rows(selected, site=exports.site_of(request))
-            return exports.csv_response(exports.COMMITMENT_COLUMNS, rows, "commitments.csv", bom=bom)
+            site = exports.site_of(request)
+            return exports.commitments_csv(selected, site=site, filename="commitments.csv", bom=bom)
         wants_bom(request)  # a bad value is a 400 whatever the format
         # The page's ids first, from the filters and the order alone (an index walk), then only those rows
         # with everything a row shows: the latest review, counts and sectors are never computed for the
