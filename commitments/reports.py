@@ -10,15 +10,30 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, Sum, Value
-from django.db.models.functions import Coalesce, Trunc, TruncDate
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    F,
+    FilteredRelation,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, Trunc, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
 from commitments.choices import Status
 from commitments.display import status_label
 from commitments.models import Commitment, Document, Review
-from commitments.querysets import CommitmentQuerySet, stale_condition
+from commitments.querysets import CommitmentQuerySet, ReviewQuerySet, review_intervals
 
 COMPLETION_WEIGHTS: dict[str, float] = {Status.ACHIEVED: 1.0, Status.PARTIALLY_ACHIEVED: 0.5}
 MAX_TIMELINE_POINTS = 400
@@ -58,55 +73,128 @@ def fingerprint(queryset: CommitmentQuerySet) -> tuple[str, datetime.datetime | 
     return f"{state['n']}:{state['versions']}:{stamp}", last_modified
 
 
-def with_status_as_of(queryset: CommitmentQuerySet, as_of: datetime.date | None) -> CommitmentQuerySet:
-    """Annotate report_status / report_reviewed_at: now, or replayed from the review history."""
-    if as_of is None:
-        return queryset.annotate(report_status=F("status"), report_reviewed_at=F("last_reviewed_at"))
-    moment = end_of_day(as_of)
+def _published(as_of: datetime.date) -> Q:
     # A promise exists from its document's publication, even if it was imported later.
-    published = Q(document__published_on__lte=as_of) | Q(
-        document__published_on__isnull=True, created_at__lt=moment
-    )
-    return (
-        queryset.filter(published)
-        .with_latest_review(before=moment, status_then="status_after", report_reviewed_at="reviewed_at")
-        .annotate(report_status=Coalesce(F("status_then"), Value(Status.UNASSESSED.value)))
+    return Q(document__published_on__lte=as_of) | Q(
+        document__published_on__isnull=True, created_at__lt=end_of_day(as_of)
     )
 
 
-# grouping → the fields its key and label come from
-_GROUPS: dict[str, tuple[str, str]] = {
-    "sector": ("primary_sector_slug", "primary_sector_name"),  # by primary sector: each counts once
-    "section": ("section__key", "section__heading"),
-    "status": ("report_status", "report_status"),
+# grouping → the fields its rows are grouped and ordered by; the last two give each row's key and label.
+# _STATUS is the status the report computes (now or as of the day), not a field.
+_STATUS = "report_status"
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "sector": ("report_primary__sector__slug", "report_primary__sector__name"),  # each counts once
+    "section": ("document__slug", "section__key", "section__heading"),  # keys repeat across documents
+    "status": (_STATUS, _STATUS),
     "owner": ("owner__username", "owner__username"),
     "document": ("document__slug", "document__title"),
 }
 GROUPINGS = tuple(_GROUPS)
+# What each group's row counts, in the order the query returns them.
+_COUNT_NAMES = ("total", *(f"n_{status.value}" for status in Status), "n_stale")
 
 
-def _group_fields(queryset: CommitmentQuerySet, group_by: str) -> tuple[CommitmentQuerySet, tuple[str, ...]]:
-    """Annotate group_key/group_label for one grouping; return the fields to group on."""
-    if group_by not in _GROUPS:
-        raise ValueError(f"unknown grouping {group_by!r}")
-    if group_by == "sector":
-        queryset = queryset.with_primary_sector()
-    key, label = _GROUPS[group_by]
-    fields: tuple[str, ...] = ("group_key", "group_label")
-    if group_by == "section":
-        fields = ("document__slug", *fields)  # sections repeat keys across documents
-    return queryset.annotate(group_key=F(key), group_label=F(label)), fields
+def _reviews_of(queryset: CommitmentQuerySet) -> ReviewQuerySet:
+    """The reviews of these commitments. Of all of them, without a semi-join: every review has one."""
+    if not queryset.query.where:
+        return Review.objects.all()
+    return Review.objects.filter(commitment__in=queryset.order_by().values("pk"))
 
 
-def _aggregates(stale_at: datetime.datetime) -> dict[str, Any]:
-    counts: dict[str, Any] = {"total": Count("pk")}
-    for status in Status:
-        counts[f"n_{status.value}"] = Count("pk", filter=Q(report_status=status.value))
-    counts["n_stale"] = Count(
-        "pk",
-        filter=stale_condition(stale_at, status_field="report_status", reviewed_field="report_reviewed_at"),
+def _latest_reviews(queryset: CommitmentQuerySet, moment: datetime.datetime) -> QuerySet[Review, Any]:
+    """Each commitment's latest review before `moment` (its status then), for the whole history at once:
+    one pass over the reviews, where a correlated subquery probes the index once per commitment (and,
+    inside an aggregate's FILTER, once per use). Ties on the time go to the later review, as in
+    CommitmentQuerySet.with_latest_review()."""
+    reviews = _reviews_of(queryset).filter(reviewed_at__lt=moment)
+    columns = {
+        "l_commitment": F("commitment_id"),
+        "l_status": F("status_after"),
+        "l_reviewed": F("reviewed_at"),
+    }
+    if connections[queryset.db].features.can_distinct_on_fields:
+        # PostgreSQL's idiom for "first row per group": one sort, no window to compute and filter.
+        return (
+            reviews.order_by("commitment_id", "-reviewed_at", "-pk")
+            .distinct("commitment_id")
+            .values(**columns)
+        )
+    rank = Window(
+        RowNumber(), partition_by=F("commitment_id"), order_by=[F("reviewed_at").desc(), F("pk").desc()]
     )
-    return counts
+    return reviews.order_by().annotate(l_rank=rank).filter(l_rank=1).values(**columns)
+
+
+def _stale_sql(at: datetime.datetime, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+    """stale_condition() (querysets.py) over the report's derived columns: the same rule, built the same
+    way from review_intervals(): per status, last reviewed before its cutoff, or never reviewed and
+    created before it."""
+    field = Commitment._meta.get_field("last_reviewed_at")
+    clauses: list[str] = []
+    params: list[Any] = []
+    for status, interval in review_intervals().items():
+        if interval is None:
+            continue
+        cutoff = field.get_db_prep_value(at - interval, connection)
+        clauses.append(
+            "(b.report_status = %s AND (b.report_reviewed < %s"
+            " OR (b.report_reviewed IS NULL AND b.report_created < %s)))"
+        )
+        params += [status, cutoff, cutoff]
+    return " OR ".join(clauses) or "1 = 0", params  # 1 = 0: every status may be configured never stale
+
+
+def _counts(
+    queryset: CommitmentQuerySet, fields: tuple[str, ...], as_of: datetime.date | None
+) -> list[dict[str, Any]]:
+    """Per group of `fields` (or overall, with none): total, n_<status> and n_stale, in one query.
+
+    The inner query (the ORM's, from the caller's queryset) gives one row per commitment with its
+    group fields; a LEFT JOIN to the latest reviews gives its status and last review as of the day,
+    each computed once; the outer query counts them.
+    """
+    connection = connections[queryset.db]
+    rows = queryset.order_by()
+    if "report_primary__sector__slug" in fields:
+        primary = FilteredRelation("sector_links", condition=Q(sector_links__is_primary=True))
+        rows = rows.alias(report_primary=primary)  # a LEFT JOIN: at most one primary per commitment
+    if as_of is not None:
+        rows = rows.filter(_published(as_of))
+    # The derived tables' columns are lower-case names, the same quoted (as the ORM writes them) or not.
+    columns: dict[str, Any] = {"report_id": F("pk"), "report_created": F("created_at")}
+    group_columns: list[str] = []
+    for n, field in enumerate(fields):
+        if field != _STATUS:
+            columns[f"report_g{n}"] = F(field)
+        group_columns.append("b.report_status" if field == _STATUS else f"b.report_g{n}")
+    if as_of is None:
+        columns |= {"report_status": F("status"), "report_reviewed": F("last_reviewed_at")}
+    try:
+        inner, inner_params = rows.values(**columns).query.get_compiler(using=queryset.db).as_sql()
+        if as_of is None:
+            derived, derived_params = inner, list(inner_params)
+        else:
+            latest = _latest_reviews(queryset, end_of_day(as_of)).query
+            latest_sql, latest_params = latest.get_compiler(using=queryset.db).as_sql()
+            derived = (
+                "SELECT c.*, COALESCE(l.l_status, %s) AS report_status, l.l_reviewed AS report_reviewed"
+                f" FROM ({inner}) c LEFT JOIN ({latest_sql}) l ON l.l_commitment = c.report_id"
+            )
+            derived_params = [Status.UNASSESSED.value, *inner_params, *latest_params]
+    except EmptyResultSet:  # the selection can match nothing (an unknown sector): no query to run
+        return [] if fields else [dict.fromkeys(_COUNT_NAMES, 0)]
+    stale, stale_params = _stale_sql(_stale_at(as_of), connection)
+    counts = ["COUNT(*)"]
+    counts += ["COUNT(CASE WHEN b.report_status = %s THEN 1 END)"] * len(Status)
+    counts.append(f"COUNT(CASE WHEN {stale} THEN 1 END)")
+    sql = f"SELECT {', '.join([*group_columns, *counts])} FROM ({derived}) b"
+    if group_columns:
+        # Ordered as the ORM ordered them: the database's collation and NULL placement.
+        sql += f" GROUP BY {', '.join(group_columns)} ORDER BY {', '.join(group_columns)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*Status.values, *stale_params, *derived_params])
+        return [dict(zip((*fields, *_COUNT_NAMES), row, strict=True)) for row in cursor.fetchall()]
 
 
 def _row(values: dict[str, Any], key: Any, label: Any) -> dict[str, Any]:
@@ -138,25 +226,27 @@ def _stale_at(as_of: datetime.date | None) -> datetime.datetime:
 
 def summary(queryset: CommitmentQuerySet, *, as_of: datetime.date | None = None) -> dict[str, Any]:
     """The overall row of the progress report: counts per status, assessed share, completion, stale."""
-    base = with_status_as_of(queryset.order_by(), as_of)
-    return _row(base.aggregate(**_aggregates(_stale_at(as_of))), "all", "All commitments")
+    return _row(_counts(queryset, (), as_of)[0], "all", "All commitments")
 
 
 def progress(
     queryset: CommitmentQuerySet, *, group_by: str = "sector", as_of: datetime.date | None = None
 ) -> ProgressReport:
     """Counts per status, assessed share, completion and stale count per group, plus an overall row."""
-    base = with_status_as_of(queryset.order_by(), as_of)
-    grouped, fields = _group_fields(base, group_by)
-    aggregates = _aggregates(_stale_at(as_of))
+    if group_by not in _GROUPS:
+        raise ValueError(f"unknown grouping {group_by!r}")
+    fields = _GROUPS[group_by]
+    groups = _counts(queryset, fields, as_of)
     rows = []
-    for values in grouped.values(*fields).annotate(**aggregates).order_by(*fields):
-        key = values["group_key"]
+    for values in groups:
+        key, label = (values[field] for field in fields[-2:])
         if group_by == "section" and key is not None:
             key = f"{values['document__slug']}:{key}"
-        label = status_label(values["group_label"]) if group_by == "status" else values["group_label"]
-        rows.append(_row(values, key, label))
-    return ProgressReport(group_by, as_of, rows, summary(queryset, as_of=as_of))
+        rows.append(_row(values, key, status_label(label) if group_by == "status" else label))
+    # Every commitment is in exactly one group (NULL included: the joins are to-one, LEFT where
+    # optional), so the overall row is the groups' sum: no second pass over the data.
+    overall = {name: sum(values[name] for values in groups) for name in _COUNT_NAMES}
+    return ProgressReport(group_by, as_of, rows, _row(overall, "all", "All commitments"))
 
 
 PROGRESS_CSV_COLUMNS = (
@@ -205,27 +295,34 @@ def timeline(
 ) -> list[dict[str, Any]]:
     """Count per status at the end of each month/quarter, ready for a burn-up chart.
 
-    Two aggregate queries (creations and status changes per interval); the running totals are then
-    carried forward interval by interval — a loop over intervals, never over rows.
+    One aggregate query (creations and status changes per interval, as a UNION); the running totals
+    are then carried forward interval by interval — a loop over intervals, never over rows.
     """
     kind = "month" if interval == "month" else "quarter"
     commitments = queryset.order_by()
     # Commitments enter the chart when their document was published (as in progress(as_of=)).
     entered = Coalesce(F("document__published_on"), TruncDate("created_at"))
-    created = {
-        row["bucket"]: row["n"]
-        for row in commitments.annotate(bucket=Trunc(entered, kind, output_field=_date_field()))
+    no_status = Value("", output_field=CharField())  # marks a creation row (a status is never blank)
+    created_rows = (
+        commitments.annotate(bucket=Trunc(entered, kind, output_field=DateField()))
         .values("bucket")
-        .annotate(n=Count("pk"))
-    }
-    changes = list(
-        Review.objects.filter(commitment__in=commitments.values("pk"))
+        .annotate(status_before=no_status, status_after=no_status, n=Count("pk"))
+    )
+    change_rows = (
+        _reviews_of(queryset)
         .exclude(status_before=F("status_after"))
-        .annotate(bucket=Trunc("reviewed_at", kind, output_field=_date_field()))
+        .annotate(bucket=Trunc("reviewed_at", kind, output_field=DateField()))
         .values("bucket", "status_before", "status_after")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    created: dict[datetime.date, int] = {}
+    changes: list[dict[str, Any]] = []
+    for values in created_rows.union(change_rows, all=True):
+        if values["status_before"] == "":
+            created[values["bucket"]] = values["n"]
+        else:
+            changes.append(dict(values))
     today = timezone.localdate()
     first_event = min([*created, *(row["bucket"] for row in changes)], default=today)
     current = _bucket_start(min(start or first_event, first_event), interval)
@@ -260,9 +357,3 @@ def _apply(counts: dict[str, int], created: int, changes: list[dict[str, Any]]) 
     for change in changes:
         counts[change["status_before"]] -= change["n"]
         counts[change["status_after"]] += change["n"]
-
-
-def _date_field() -> Any:
-    from django.db.models import DateField
-
-    return DateField()
