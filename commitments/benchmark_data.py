@@ -63,6 +63,10 @@ class Table:
     attnames: tuple[str, ...]  # the order of every row's values
 
 
+# Columns the database fills itself: the search vector (a trigger on PostgreSQL, migration 0012).
+FILLED_BY_THE_DATABASE = frozenset({"search_document"})
+
+
 def tables() -> dict[str, Table]:
     """Every table the generator writes, in load order (parents first), with the columns it fills."""
     return {

@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
@@ -253,6 +254,10 @@ class Commitment(RestatedRulesModel):
         "snooze reason", blank=True, editable=False, help_text="e.g. Waiting for the mid-term review."
     )
     snoozed_by = _written_by()
+    # The keyword search's weighted text (reference, then text and lead-in with typography folded), kept
+    # by a trigger on PostgreSQL (migration 0012) so ranking reads it instead of re-parsing every match;
+    # never written by the app, and empty elsewhere (SQLite searches the text itself).
+    search_document = SearchVectorField(null=True, editable=False)
 
     objects = CommitmentManager()
     restated_fields = ("status", "priority")

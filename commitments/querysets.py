@@ -19,7 +19,6 @@ from django.db.models import (
     Exists,
     Expression,
     F,
-    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -90,7 +89,7 @@ def escalation_condition(at: datetime | None = None) -> Q:
 
 
 # Search folds these typographic characters to a plain one each (one for one, so PostgreSQL folds with
-# a single translate(); migration 0009 indexes exactly that expression, with these strings frozen).
+# a single translate(); migration 0012's trigger keeps exactly that expression, with these strings frozen).
 _FOLDS = {
     "'": "\u2018\u2019\u201a\u201b\u2032\u02bc\uff07",  # ‘ ’ ‚ ‛ ′ ʼ ＇
     '"': "\u201c\u201d\u201e\u201f\u2033\uff02",  # “ ” „ ‟ ″ ＂
@@ -342,19 +341,12 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
             return self
         exact_reference = Q(reference__iexact=terms)
         if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+            from django.contrib.postgres.search import SearchQuery, SearchRank
 
-            def folded(field: str) -> Func:
-                return Func(
-                    F(field), Value(TYPOGRAPHIC), Value(PLAIN), function="TRANSLATE", output_field=TextField()
-                )
-
-            vector = SearchVector("reference", weight="A", config="english") + SearchVector(
-                folded("text"), folded("lead_in"), weight="B", config="english"
-            )
+            # search_document: the weighted, folded text a trigger keeps (migration 0012).
             query = SearchQuery(terms, search_type="websearch", config="english")
-            return self.annotate(search_vector=vector, search_rank=SearchRank(vector, query)).filter(
-                Q(search_vector=query) | exact_reference
+            return self.annotate(search_rank=SearchRank(F("search_document"), query)).filter(
+                Q(search_document=query) | exact_reference
             )
 
         # Elsewhere (SQLite has no translate()): one replace() per character; every word must appear in

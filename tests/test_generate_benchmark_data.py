@@ -172,7 +172,8 @@ def test_the_loaded_rows_are_the_built_rows_ids_included() -> None:
 def test_every_column_of_the_written_tables_is_filled() -> None:
     # A column added to a model later must be added to the generator too, or COPY leaves it NULL.
     for table in benchmark_data.tables().values():
-        assert set(table.attnames) == {field.attname for field in table.model._meta.concrete_fields}
+        columns = {field.attname for field in table.model._meta.concrete_fields}
+        assert set(table.attnames) == columns - benchmark_data.FILLED_BY_THE_DATABASE
 
 
 @pytest.mark.django_db

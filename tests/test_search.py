@@ -74,6 +74,20 @@ def test_search_plan_uses_the_indexes_not_a_table_scan(terms: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
         plan = Commitment.objects.search(terms).order_by().values("pk").explain()
-    assert "commitment_search_folded_idx" in plan
+    assert "commitment_search_document_idx" in plan
     assert "commitment_reference_upper_idx" in plan
     assert "Seq Scan" not in plan
+
+
+@pytest.mark.postgres
+def test_the_search_follows_every_change_of_the_text() -> None:
+    # The weighted vector is kept by a trigger (migration 0012), whichever way the text is written:
+    # a save, a bulk update, a new row.
+    commitment = CommitmentFactory.create(text="Build a heliport.")
+    assert list(Commitment.objects.search("heliport")) == [commitment]
+
+    Commitment.objects.filter(pk=commitment.pk).update(text="Build a spaceport.", lead_in="By 2030:")
+
+    assert list(Commitment.objects.search("heliport")) == []
+    assert list(Commitment.objects.search("spaceport 2030")) == [commitment]
+    assert list(Commitment.objects.search(commitment.reference)) == [commitment]
