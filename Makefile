@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast lint typecheck pytest migrate clean bench-extraction
+.PHONY: run test test-fast lint typecheck pytest migrate clean bench-extraction bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=...)")'
@@ -38,6 +38,10 @@ test-fast: lint typecheck pytest
 ## bench-extraction: time the importer on a 300-page document (text, web page, PDF); figures in docs/importing.md
 bench-extraction: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.extraction
+
+## bench: the app under gunicorn on PostgreSQL (100k commitments) against SQL floors; docs/benchmarks.md
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.harness $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -439,8 +439,10 @@ class CommitmentFilterSet(filters.FilterSet):
         if wants_rank and connection.vendor == "postgresql":
             queryset = queryset.order_by("-search_rank", "document_id", "start_offset", "id")
         elif self.form.cleaned_data.get("ordering"):
-            # Ties (one status, one target date) in id order, so page 2 never repeats a row of page 1.
-            queryset = queryset.order_by(*queryset.query.order_by, "id")
+            # Ties (one status, one target date) in id order, so page 2 never repeats a row of page 1; in
+            # the first key's direction, so an index on (key, id) serves the whole order either way.
+            keys = [str(key) for key in queryset.query.order_by]
+            queryset = queryset.order_by(*keys, "-id" if keys and keys[0].startswith("-") else "id")
         return queryset
 
 

@@ -172,7 +172,7 @@ def test_a_chunked_export_keeps_the_order_asked_for(
     for day in range(1, 13):
         CommitmentFactory.create(target_date=datetime.date(2030, 1, day))
     monkeypatch.setattr(exports, "EXPORT_CHUNK", 5)
-    whole = Commitment.objects.order_by("-target_date", "pk").values_list("reference", flat=True)
+    whole = Commitment.objects.order_by("-target_date", "-pk").values_list("reference", flat=True)
 
     rows = read_csv(APIClient().get(LIST, {"format": "csv", "ordering": "-target_date"}))
 
