@@ -12,13 +12,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.request import Request
-from rest_framework.serializers import Serializer
+from rest_framework.serializers import ModelSerializer, Serializer
 from rest_framework.test import APIClient, APIRequestFactory
 
 from commitments import services
-from commitments.api.serializers import CommitmentDetailSerializer, CommitmentSerializer
+from commitments.api.serializers import (
+    CommitmentDetailSerializer,
+    CommitmentSerializer,
+    EvidenceSerializer,
+    ReviewSerializer,
+)
 from commitments.choices import Status
-from commitments.models import Commitment, Section
+from commitments.models import Commitment, Evidence, Review, Section
 from tests.api_helpers import at, catalogue, link_sectors, review_at
 from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
 
@@ -291,6 +296,36 @@ def test_rows_are_built_exactly_as_the_declared_fields_describe(items: dict[str,
             by_fields = Serializer.to_representation(serializer, commitment)
             assert by_hand == by_fields
             assert list(by_hand) == list(by_fields)  # the same key order too
+
+
+def test_evidence_and_reviews_are_built_exactly_as_their_declared_fields_describe(
+    items: dict[str, Commitment],
+) -> None:
+    make_rich(2)
+    cited = Evidence.objects.first()
+    assert cited is not None
+    review = services.record_review(
+        commitment=cited.commitment,
+        reviewer=UserFactory.create(),
+        status=Status.ACHIEVED,
+        rationale="Done.",
+        evidence=[cited],
+    )
+    EvidenceFactory.create(commitment=cited.commitment, published_on=None, added_by=None)
+    request = Request(APIRequestFactory().get(LIST))
+    evidence = list(Evidence.objects.for_list())
+    reviews = list(Review.objects.for_list())
+    assert review in reviews
+    serializers: list[ModelSerializer[Any]] = [
+        *(EvidenceSerializer(item, context={"request": request}) for item in evidence),
+        *(ReviewSerializer(item, context={"request": request}) for item in reviews),
+    ]
+    for serializer in serializers:
+        row = serializer.instance
+        by_hand = serializer.to_representation(row)
+        by_fields = ModelSerializer.to_representation(serializer, row)
+        assert by_hand == by_fields
+        assert list(by_hand) == list(by_fields)
 
 
 def test_detail_query_count_does_not_grow_with_history() -> None:

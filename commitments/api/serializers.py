@@ -207,6 +207,24 @@ class EvidenceSerializer(serializers.ModelSerializer):
         # Lists annotate it (EvidenceQuerySet.for_list); evidence just written cannot be cited yet.
         return bool(getattr(evidence, "is_cited", False))
 
+    def to_representation(self, evidence: Evidence) -> dict[str, Any]:
+        # As CommitmentSerializer's: the fields above by hand (tests/test_api_read.py holds both equal).
+        added_by = evidence.added_by
+        return {
+            "id": evidence.pk,
+            "commitment": evidence.commitment.reference,
+            "url": evidence.url,
+            "title": evidence.title,
+            "publisher": evidence.publisher,
+            "published_on": evidence.published_on.isoformat() if evidence.published_on else None,
+            "kind": evidence.kind,
+            "signal": evidence.signal,
+            "excerpt": evidence.excerpt,
+            "added_by": added_by.username if added_by is not None else None,
+            "created_at": _timestamp(evidence.created_at),
+            "cited": self.get_cited(evidence),
+        }
+
 
 class ReviewSerializer(serializers.ModelSerializer):
     commitment = serializers.CharField(source="commitment.reference", read_only=True)
@@ -230,6 +248,20 @@ class ReviewSerializer(serializers.ModelSerializer):
             "evidence",
         ]
         read_only_fields = fields
+
+    def to_representation(self, review: Review) -> dict[str, Any]:
+        # As CommitmentSerializer's: the fields above by hand (tests/test_api_read.py holds both equal).
+        return {
+            "id": review.pk,
+            "commitment": review.commitment.reference,
+            "reviewer": review.reviewer.username,
+            "reviewed_at": _timestamp(review.reviewed_at),
+            "status_before": review.status_before,
+            "status_after": review.status_after,
+            "changes_status": review.changes_status,
+            "rationale": review.rationale,
+            "evidence": [item.pk for item in review.evidence.all()],
+        }
 
 
 class CommitmentDetailSerializer(CommitmentSerializer):
