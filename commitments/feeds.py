@@ -75,7 +75,7 @@ class StatusChangesFeed(Feed):
         return f"{review.commitment.reference}: {before} → {after}"
 
     def item_description(self, review: Review) -> str:
-        cited = [item.title for item in review.evidence.all()]
+        cited = [item.title for item in review.cited_evidence]
         evidence = f" Evidence: {'; '.join(cited)}." if cited else ""
         return f"{review.rationale}{evidence}"
 

@@ -22,8 +22,11 @@ from commitments.choices import EvidenceKind, EvidenceSignal, Priority, Reminder
 from commitments.display import truncate
 from commitments.exceptions import AppendOnlyError
 from commitments.querysets import (
+    CITED_EVIDENCE,
     LATEST_REVIEWS,
+    SECTOR_LINKS,
     CommitmentManager,
+    CommitmentSectorManager,
     DocumentManager,
     EvidenceManager,
     ReminderManager,
@@ -323,11 +326,22 @@ class Commitment(RestatedRulesModel):
             setattr(self, LATEST_REVIEWS, prefetched)
         return prefetched[0] if prefetched else None
 
+    @property
+    def sectors_in_order(self) -> list[CommitmentSector]:
+        """Its sector links, primary first: prefetched by CommitmentQuerySet.for_api(), else one query."""
+        prefetched: list[CommitmentSector] | None = getattr(self, SECTOR_LINKS, None)
+        if prefetched is None:
+            prefetched = list(CommitmentSector.objects.filter(commitment=self).in_order())
+            setattr(self, SECTOR_LINKS, prefetched)
+        return prefetched
+
 
 class CommitmentSector(models.Model):
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="sector_links")
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="commitment_links")
     is_primary = models.BooleanField("primary", default=False)
+
+    objects = CommitmentSectorManager()
 
     class Meta:
         verbose_name = "commitment sector"
@@ -443,6 +457,15 @@ class Review(AppendOnlyModel):
     @property
     def changes_status(self) -> bool:
         return self.status_before != self.status_after
+
+    @property
+    def cited_evidence(self) -> list[Evidence]:
+        """The evidence it cites: prefetched by ReviewQuerySet.for_list(), else one query."""
+        prefetched: list[Evidence] | None = getattr(self, CITED_EVIDENCE, None)
+        if prefetched is None:
+            prefetched = list(self.evidence.all())
+            setattr(self, CITED_EVIDENCE, prefetched)
+        return prefetched
 
 
 class ReviewCitation(AppendOnlyModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import connection, models
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from commitments.models import (  # noqa: F401  (the querysets' row types)
         Commitment,
+        CommitmentSector,
         Document,
         Evidence,
         Reminder,
@@ -311,12 +312,8 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
             .with_evidence_count()
             # Every item lists its sectors and its latest review: one query each for the whole page.
             .prefetch_related(
-                Prefetch(
-                    "sector_links",
-                    queryset=CommitmentSector.objects.select_related("sector").order_by(
-                        "-is_primary", "sector__position", "sector__name"
-                    ),
-                ),
+                # Into lists (to_attr): a prefetch into the related manager builds a queryset per row.
+                Prefetch("sector_links", queryset=CommitmentSector.objects.in_order(), to_attr=SECTOR_LINKS),
                 Prefetch("reviews", queryset=Review.objects.latest_of_each(), to_attr=LATEST_REVIEWS),
             )
         )
@@ -479,7 +476,7 @@ class EvidenceQuerySet(models.QuerySet["Evidence"]):
         """Evidence as lists show it: its commitment, who added it, whether a review cites it."""
         # Each row names its commitment and who added it: join them (not the commitment's text).
         joined = self.select_related("commitment", "added_by").defer(
-            "commitment__text", "commitment__lead_in"
+            "commitment__text", "commitment__lead_in", "commitment__search_document"
         )
         return joined.with_citation_flag()
 
@@ -496,8 +493,18 @@ class EvidenceQuerySet(models.QuerySet["Evidence"]):
         return self.annotate(is_cited=Exists(ReviewCitation.objects.filter(evidence=OuterRef("pk"))))
 
 
-# Where for_api() puts each commitment's latest review (a list of at most one; Commitment.latest_review).
+# Where for_api() puts each commitment's latest review (a list of at most one; Commitment.latest_review)
+# and its sectors (Commitment.sectors_in_order).
 LATEST_REVIEWS = "latest_reviews"
+SECTOR_LINKS = "sector_links_in_order"
+# Where ReviewQuerySet.for_list() puts the evidence each review cites (Review.cited_evidence).
+CITED_EVIDENCE = "cited_evidence_list"
+
+
+class CommitmentSectorQuerySet(models.QuerySet["CommitmentSector"]):
+    def in_order(self) -> CommitmentSectorQuerySet:
+        """With their sectors, the primary first, then in the taxonomy's order."""
+        return self.select_related("sector").order_by("-is_primary", "sector__position", "sector__name")
 
 
 class ReviewQuerySet(AppendOnlyQuerySet["Review"]):
@@ -524,9 +531,15 @@ class ReviewQuerySet(AppendOnlyQuerySet["Review"]):
         """Reviews as every list shows them: commitment, reviewer and the evidence each cites."""
         from commitments.models import Evidence
 
-        return self.select_related("commitment", "reviewer").prefetch_related(
-            # Lists link each cited item by its title; nothing else of it is read.
-            Prefetch("evidence", queryset=Evidence.objects.only("pk", "url", "title"))
+        return (
+            self.select_related("commitment", "reviewer")
+            .defer("commitment__search_document")
+            # Lists link each cited item by its title; nothing else of it is read (Review.cited_evidence).
+            .prefetch_related(
+                Prefetch(
+                    "evidence", queryset=Evidence.objects.only("pk", "url", "title"), to_attr=CITED_EVIDENCE
+                )
+            )
         )
 
     def status_changes(self) -> ReviewQuerySet:
@@ -550,7 +563,17 @@ class ReviewCitationQuerySet(AppendOnlyQuerySet["ReviewCitation"]):
 DocumentManager = models.Manager.from_queryset(DocumentQuerySet)
 SectionManager = models.Manager.from_queryset(SectionQuerySet)
 SectorManager = models.Manager.from_queryset(SectorQuerySet)
-CommitmentManager = models.Manager.from_queryset(CommitmentQuerySet)
+_CommitmentManagerBase = models.Manager.from_queryset(CommitmentQuerySet)
+
+
+class CommitmentManager(_CommitmentManagerBase):
+    def get_queryset(self) -> CommitmentQuerySet:  # type: ignore[override]  # the stubs' base is generic
+        # search_document is the database's own (a trigger keeps it for search()): no row ever reads it,
+        # and a save of a row loaded this way leaves it to the trigger.
+        return cast(CommitmentQuerySet, super().get_queryset().defer("search_document"))
+
+
+CommitmentSectorManager = models.Manager.from_queryset(CommitmentSectorQuerySet)
 EvidenceManager = models.Manager.from_queryset(EvidenceQuerySet)
 ReviewManager = models.Manager.from_queryset(ReviewQuerySet)
 ReviewCitationManager = models.Manager.from_queryset(ReviewCitationQuerySet)

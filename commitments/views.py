@@ -162,7 +162,7 @@ def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
             full_text, commitment.start_offset, commitment.end_offset, commitment.text
         ),
         "section_path": paths.get(commitment.section_id, []) if commitment.section_id else [],
-        "sectors": list(commitment.sector_links.all()),
+        "sectors": commitment.sectors_in_order,
         "evidence": list(commitment.evidence.all()),
         "history": history,
         "cite_url": request.build_absolute_uri(commitment.get_absolute_url()),

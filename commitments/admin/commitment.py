@@ -80,7 +80,7 @@ class ReviewHistoryInline(ReadOnly, ReviewColumns, admin.TabularInline):
     @admin.display(description="evidence cited")
     def cited(self, review: Review) -> SafeString:
         return format_html_join(
-            ", ", "{}", ((safe_link(item.url, item.title),) for item in review.evidence.all())
+            ", ", "{}", ((safe_link(item.url, item.title),) for item in review.cited_evidence)
         ) or SafeString("—")
 
 

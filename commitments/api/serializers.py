@@ -91,7 +91,7 @@ class CommitmentSerializer(serializers.Serializer):
         source="section.key", read_only=True, allow_null=True, help_text="Section key, e.g. II.4."
     )
     section_path = serializers.SerializerMethodField(help_text="Section headings, top level first.")
-    sectors = SectorLinkSerializer(source="sector_links", many=True, read_only=True)
+    sectors = SectorLinkSerializer(source="sectors_in_order", many=True, read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     status_label = serializers.SerializerMethodField(help_text="The status as people read it.")
     owner = serializers.CharField(
@@ -148,7 +148,7 @@ class CommitmentSerializer(serializers.Serializer):
             "section_path": self.get_section_path(commitment),
             "sectors": [
                 {"slug": link.sector.slug, "name": link.sector.name, "primary": link.is_primary}
-                for link in commitment.sector_links.all()
+                for link in commitment.sectors_in_order
             ],
             "status": commitment.status,
             "status_label": status_label(commitment.status),
@@ -260,7 +260,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "status_after": review.status_after,
             "changes_status": review.changes_status,
             "rationale": review.rationale,
-            "evidence": [item.pk for item in review.evidence.all()],
+            "evidence": [item.pk for item in review.cited_evidence],
         }
 
 
