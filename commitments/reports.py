@@ -7,9 +7,13 @@ Completion is a weighted share of the group's commitments: achieved counts 1, pa
 from __future__ import annotations
 
 import datetime
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -35,6 +39,7 @@ from commitments.display import status_label
 from commitments.models import Commitment, Document, Review
 from commitments.querysets import CommitmentQuerySet, ReviewQuerySet, review_intervals
 
+_Report = TypeVar("_Report")
 COMPLETION_WEIGHTS: dict[str, float] = {Status.ACHIEVED: 1.0, Status.PARTIALLY_ACHIEVED: 0.5}
 MAX_TIMELINE_POINTS = 400
 
@@ -71,6 +76,28 @@ def fingerprint(queryset: CommitmentQuerySet) -> tuple[str, datetime.datetime | 
     last_modified = max(stamps) if stamps else None
     stamp = last_modified.isoformat() if last_modified else "-"
     return f"{state['n']}:{state['versions']}:{stamp}", last_modified
+
+
+REPORT_CACHE_SECONDS = 600
+
+
+def remembered(kind: str, state: str, params: dict[str, Any], compute: Callable[[], _Report]) -> _Report:
+    """`compute()`, or its answer for the same data: keyed by the fingerprint `state` (which every review,
+    curation and import moves on), the parameters, the day and the rules it applies.
+
+    A report is the same answer all day while its data does not change: its ETag says so already
+    (api/views.py report_etag), and the cache holds it at most REPORT_CACHE_SECONDS.
+    """
+    rules = (settings.TIME_ZONE, sorted(settings.COMMITMENT_REVIEW_INTERVAL_DAYS.items()))
+    day = timezone.localdate()
+    key = repr((kind, state, sorted(params.items(), key=str), day, rules))
+    cache = caches["reports"]
+    name = "report:" + hashlib.sha256(key.encode()).hexdigest()
+    answer: _Report | None = cache.get(name)
+    if answer is None:
+        answer = compute()
+        cache.set(name, answer, REPORT_CACHE_SECONDS)
+    return answer
 
 
 def _published(as_of: datetime.date) -> Q:

@@ -59,12 +59,23 @@ def _chosen_document(request: HttpRequest, documents: list[Document]) -> Documen
     raise Http404(f"No document {slug!r}.")
 
 
-def _progress_context(commitments: Any, *, start: Any = None) -> dict[str, Any]:
-    """Headline figures, status by sector (bars + table) and the burn-up (chart + table)."""
-    progress = reports.progress(commitments, group_by="sector")
+def _progress_context(commitments: Any, *, scope: str, start: Any = None) -> dict[str, Any]:
+    """Headline figures, status by sector (bars + table) and the burn-up (chart + table).
+
+    Computed once per state of the data (reports.remembered); `scope` names the selection.
+    """
+    state, _changed = reports.fingerprint(commitments)
+    progress = reports.remembered(
+        "page-progress", state, {"scope": scope}, lambda: reports.progress(commitments, group_by="sector")
+    )
     overall = progress.overall
     counts = overall["counts"]
-    timeline = reports.timeline(commitments, interval="month", start=start)
+    timeline = reports.remembered(
+        "page-timeline",
+        state,
+        {"scope": scope, "start": start},
+        lambda: reports.timeline(commitments, interval="month", start=start),
+    )
     return {
         "overall": overall,
         "headline": [
@@ -102,7 +113,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             Review.objects.for_list().filter(commitment__in=commitments).status_changes()[:RECENT_CHANGES]
         ),
         "feed_query": scope,
-        **_progress_context(commitments, start=start),
+        **_progress_context(commitments, scope=f"document:{scope}", start=start),
     }
     return TemplateResponse(request, "commitments/pages/overview.html", context)
 
@@ -248,6 +259,6 @@ def sector_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "commitments": commitments,
         "query": urlencode({"sector": slug}),
         "feed_query": urlencode({"sector": slug}),
-        **_progress_context(in_sector),
+        **_progress_context(in_sector, scope=f"sector:{slug}"),
     }
     return TemplateResponse(request, "commitments/pages/sector.html", context)

@@ -63,12 +63,18 @@ def reference_data(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(autouse=True)
 def fresh_throttle_counts(settings: Any, request: pytest.FixtureRequest) -> None:
     """Each test starts with no API requests counted against it: in CI the throttle's cache is Redis,
-    shared by the whole run, and a test that reads a lot would otherwise get another test's 429s."""
+    shared by the whole run, and a test that reads a lot would otherwise get another test's 429s; and
+    with no report remembered."""
     settings.CACHES = {
         **settings.CACHES,
         "throttle": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": f"throttle-{request.node.nodeid}",
+        },
+        # Reports remembered by one test must not answer another's (same fingerprint, other settings).
+        "reports": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"reports-{request.node.nodeid}",
         },
     }
 

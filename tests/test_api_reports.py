@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from commitments import reports
 from commitments.choices import Status
 from commitments.models import Commitment
 from tests.api_helpers import at, catalogue, review_at
@@ -171,3 +172,25 @@ def test_timeline_by_month_for_a_sector(history: dict[str, Commitment]) -> None:
     january = next(p for p in points if p["period_start"] == "2024-01-01")
     assert january["counts"]["in_progress"] == 1
     assert january["total"] == 2
+
+
+def test_a_report_is_computed_once_per_state_of_its_data(
+    history: dict[str, Commitment], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed: list[str] = []
+    compute = reports.progress
+
+    def counted(*args: Any, **kwargs: Any) -> reports.ProgressReport:
+        computed.append(kwargs["group_by"])
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "progress", counted)
+    before = progress("?group_by=status")
+    assert progress("?group_by=status") == before
+    assert computed == ["status"]  # the second answer was remembered
+
+    review_at(timezone.now(), history["coop"], Status.ACHIEVED, rationale="Signed.")
+    after = progress("?group_by=status")
+
+    assert computed == ["status", "status"]  # the data changed: computed again
+    assert after["overall"]["counts"]["achieved"] == before["overall"]["counts"]["achieved"] + 1

@@ -158,6 +158,13 @@ STORAGES = {
 CACHES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
+    # Computed reports, keyed by the fingerprint of their data (commitments/reports.py): per process, as
+    # a report is cheap to compute again and a stale one can never be served.
+    "reports": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "reports",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
 if os.environ.get("REDIS_URL"):
     CACHES["throttle"] = {

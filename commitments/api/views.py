@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db.models import Q, QuerySet
@@ -480,21 +481,30 @@ def report_etag(request: Request, state: str) -> str:
     return f'"report-{digest[:32]}"'
 
 
+@dataclass(frozen=True)
+class ReportRequest:
+    """A report's validated parameters, the commitments it covers and their fingerprint (ReportView)."""
+
+    params: dict[str, Any]
+    commitments: CommitmentQuerySet
+    state: str
+    etag: str
+    last_modified: datetime.datetime | None
+
+
 class ReportView(APIView):
     # Shared by the reports: validate the query, select the commitments, fingerprint them. (A comment,
     # not a docstring: drf-spectacular would publish a docstring as the reports' description.)
 
     query_serializer: type[serializers.Serializer[Any]]
 
-    def begin(
-        self, request: Request
-    ) -> tuple[dict[str, Any], CommitmentQuerySet, str, datetime.datetime | None]:
+    def begin(self, request: Request) -> ReportRequest:
         query = self.query_serializer(data=non_blank(request.query_params))
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
         commitments = reports.select_commitments(document=params.get("document"), sector=params.get("sector"))
         state, last_modified = reports.fingerprint(commitments)
-        return params, commitments, report_etag(request, state), last_modified
+        return ReportRequest(params, commitments, state, report_etag(request, state), last_modified)
 
 
 class ProgressReportView(ReportView):
@@ -518,10 +528,18 @@ class ProgressReportView(ReportView):
     )
     def get(self, request: Request) -> Any:
         bom = wants_bom(request)
-        params, commitments, etag, last_modified = self.begin(request)
+        asked = self.begin(request)
+        params, etag, last_modified = asked.params, asked.etag, asked.last_modified
         if not_modified := conditional(request, etag, last_modified):
             return not_modified
-        report = reports.progress(commitments, group_by=params["group_by"], as_of=params.get("as_of"))
+        report = reports.remembered(
+            "progress",
+            asked.state,
+            params,
+            lambda: reports.progress(
+                asked.commitments, group_by=params["group_by"], as_of=params.get("as_of")
+            ),
+        )
         if wants_csv(request):
             rows = reports.progress_csv_rows(report)
             response: Any = exports.csv_response(
@@ -549,11 +567,17 @@ class TimelineReportView(ReportView):
         responses={200: api.TimelineSerializer, 304: None, **READ_ERRORS},
     )
     def get(self, request: Request) -> Any:
-        params, commitments, etag, last_modified = self.begin(request)
+        asked = self.begin(request)
+        params, etag, last_modified = asked.params, asked.etag, asked.last_modified
         if not_modified := conditional(request, etag, last_modified):
             return not_modified
         start = reports.period_start(params["document"]) if params.get("document") else None
-        points = reports.timeline(commitments, interval=params["interval"], start=start)
+        points = reports.remembered(
+            "timeline",
+            asked.state,
+            {**params, "start": start},
+            lambda: reports.timeline(asked.commitments, interval=params["interval"], start=start),
+        )
         data = api.TimelineSerializer({"interval": params["interval"], "points": points}).data
         return with_validators(Response(data), etag, last_modified)
 
