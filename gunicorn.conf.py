@@ -9,11 +9,17 @@ the measured speed on a slow client, and a worker stuck longer than that is bett
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count()))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
+
+def setting(name: str, default: int) -> int:
+    """An integer from the environment; unset or empty gives the default."""
+    return int(os.environ.get(name) or default)
+
+
+bind = os.environ.get("GUNICORN_BIND") or "127.0.0.1:8000"
+workers = setting("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count())
+timeout = setting("GUNICORN_TIMEOUT", 120)
 graceful_timeout = 30
 # Restart workers now and then, so a slow leak in any library cannot grow without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
+max_requests = setting("GUNICORN_MAX_REQUESTS", 5000)
 max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None

@@ -267,6 +267,9 @@ def production_env(database_url: str, port: int) -> dict[str, str]:
             # A worker recycled mid-measurement would time one cold start; production amortises it
             # over 5,000 requests.
             "GUNICORN_MAX_REQUESTS": "0",
+            # Reports are measured computed, against their floor, not answered from memory (a repeat
+            # with unchanged data costs only the fingerprint: docs/benchmarks.md notes).
+            "TRACKER_REPORT_CACHE_SECONDS": "0",
         }
     )
     return env

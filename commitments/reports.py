@@ -78,16 +78,16 @@ def fingerprint(queryset: CommitmentQuerySet) -> tuple[str, datetime.datetime | 
     return f"{state['n']}:{state['versions']}:{stamp}", last_modified
 
 
-REPORT_CACHE_SECONDS = 600
-
-
 def remembered(kind: str, state: str, params: dict[str, Any], compute: Callable[[], _Report]) -> _Report:
     """`compute()`, or its answer for the same data: keyed by the fingerprint `state` (which every review,
     curation and import moves on), the parameters, the day and the rules it applies.
 
     A report is the same answer all day while its data does not change: its ETag says so already
-    (api/views.py report_etag), and the cache holds it at most REPORT_CACHE_SECONDS.
+    (api/views.py report_etag), and the cache holds it at most TRACKER_REPORT_CACHE_SECONDS (0: never).
     """
+    seconds = settings.TRACKER_REPORT_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
     rules = (settings.TIME_ZONE, sorted(settings.COMMITMENT_REVIEW_INTERVAL_DAYS.items()))
     day = timezone.localdate()
     key = repr((kind, state, sorted(params.items(), key=str), day, rules))
@@ -96,7 +96,7 @@ def remembered(kind: str, state: str, params: dict[str, Any], compute: Callable[
     answer: _Report | None = cache.get(name)
     if answer is None:
         answer = compute()
-        cache.set(name, answer, REPORT_CACHE_SECONDS)
+        cache.set(name, answer, seconds)
     return answer
 
 

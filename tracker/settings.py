@@ -166,6 +166,8 @@ CACHES: dict[str, dict[str, object]] = {
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }
+# How long a computed report is remembered (seconds; 0: computed on every request).
+TRACKER_REPORT_CACHE_SECONDS = env_int("TRACKER_REPORT_CACHE_SECONDS", 600)
 if os.environ.get("REDIS_URL"):
     CACHES["throttle"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
