@@ -69,6 +69,27 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
+class _Tally:
+    """What the client threads of one load run record: every latency, the errors and a few examples."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.examples: list[str] = []
+        self.errors = 0
+
+    def record(self, elapsed: float, ok: bool, problem: str) -> None:
+        with self.lock:
+            self.latencies.append(elapsed)
+            if not ok:
+                self.errors += 1
+                if len(self.examples) < 5:
+                    self.examples.append(problem)
+
+    def result(self, seconds: float) -> LoadResult:
+        return LoadResult(seconds, self.latencies, self.errors, self.examples)
+
+
 def _one(port: int, path: str, headers: Mapping[str, str]) -> tuple[bool, str]:
     try:
         response = get(port, path, headers, timeout=60)
@@ -89,25 +110,15 @@ def closed_loop(
     seed: int = 1,
 ) -> LoadResult:
     """`clients` threads, each sending its next request as soon as the last one is answered."""
-    lock = threading.Lock()
-    latencies: list[float] = []
-    examples: list[str] = []
-    errors = 0
+    tally = _Tally()
     deadline = time.monotonic() + seconds
 
     def client(number: int) -> None:
-        nonlocal errors
         rng = random.Random(seed * 1000 + number)  # each client its own, reproducible sequence
         while time.monotonic() < deadline:
             started = time.perf_counter()
             ok, problem = _one(port, rng.choice(paths), headers)
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                if not ok:
-                    errors += 1
-                    if len(examples) < 5:
-                        examples.append(problem)
+            tally.record(time.perf_counter() - started, ok, problem)
 
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
@@ -115,7 +126,7 @@ def closed_loop(
         thread.start()
     for thread in threads:
         thread.join()
-    return LoadResult(time.monotonic() - started, latencies, errors, examples)
+    return tally.result(time.monotonic() - started)
 
 
 def open_loop(
@@ -129,22 +140,12 @@ def open_loop(
     rng = random.Random(seed)
     count = int(rate * seconds)
     schedule = [(n / rate, rng.choice(paths)) for n in range(count)]
-    lock = threading.Lock()
-    latencies: list[float] = []
-    examples: list[str] = []
-    errors = 0
+    tally = _Tally()
     origin = time.perf_counter()
 
     def send(offset: float, path: str) -> None:
-        nonlocal errors
         ok, problem = _one(port, path, headers)
-        elapsed = time.perf_counter() - (origin + offset)
-        with lock:
-            latencies.append(elapsed)
-            if not ok:
-                errors += 1
-                if len(examples) < 5:
-                    examples.append(problem)
+        tally.record(time.perf_counter() - (origin + offset), ok, problem)
 
     with ThreadPoolExecutor(max_workers=64) as pool:
         for offset, path in schedule:
@@ -152,7 +153,7 @@ def open_loop(
             if delay > 0:
                 time.sleep(delay)
             pool.submit(send, offset, path)
-    return LoadResult(time.perf_counter() - origin, latencies, errors, examples)
+    return tally.result(time.perf_counter() - origin)
 
 
 # --- Worker memory ---------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import datetime
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -53,6 +54,18 @@ class HttpURLField(models.URLField):
 
     def formfield(self, **kwargs: Any) -> Any:
         return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def prefetched(instance: models.Model, attr: str, load: Callable[[], Iterable[_Row]]) -> list[_Row]:
+    """The list a queryset's Prefetch(to_attr=attr) put on `instance`, or `load()` read once and kept."""
+    rows: list[_Row] | None = getattr(instance, attr, None)
+    if rows is None:
+        rows = list(load())
+        setattr(instance, attr, rows)
+    return rows
 
 
 def _choices_condition(field: str, choices: type[models.TextChoices]) -> Q:
@@ -320,20 +333,17 @@ class Commitment(RestatedRulesModel):
 
         As a list shows it: with `rationale_preview` (ReviewQuerySet.latest_of_each).
         """
-        prefetched: list[Review] | None = getattr(self, LATEST_REVIEWS, None)
-        if prefetched is None:
-            prefetched = list(Review.objects.filter(commitment=self).latest_of_each())
-            setattr(self, LATEST_REVIEWS, prefetched)
-        return prefetched[0] if prefetched else None
+        latest = prefetched(
+            self, LATEST_REVIEWS, lambda: Review.objects.filter(commitment=self).latest_of_each()
+        )
+        return latest[0] if latest else None
 
     @property
     def sectors_in_order(self) -> list[CommitmentSector]:
         """Its sector links, primary first: prefetched by CommitmentQuerySet.for_api(), else one query."""
-        prefetched: list[CommitmentSector] | None = getattr(self, SECTOR_LINKS, None)
-        if prefetched is None:
-            prefetched = list(CommitmentSector.objects.filter(commitment=self).in_order())
-            setattr(self, SECTOR_LINKS, prefetched)
-        return prefetched
+        return prefetched(
+            self, SECTOR_LINKS, lambda: CommitmentSector.objects.filter(commitment=self).in_order()
+        )
 
 
 class CommitmentSector(models.Model):
@@ -461,11 +471,7 @@ class Review(AppendOnlyModel):
     @property
     def cited_evidence(self) -> list[Evidence]:
         """The evidence it cites: prefetched by ReviewQuerySet.for_list(), else one query."""
-        prefetched: list[Evidence] | None = getattr(self, CITED_EVIDENCE, None)
-        if prefetched is None:
-            prefetched = list(self.evidence.all())
-            setattr(self, CITED_EVIDENCE, prefetched)
-        return prefetched
+        return prefetched(self, CITED_EVIDENCE, self.evidence.all)
 
 
 class ReviewCitation(AppendOnlyModel):

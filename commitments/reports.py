@@ -28,9 +28,8 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, Trunc, TruncDate
+from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -135,22 +134,9 @@ def _latest_reviews(queryset: CommitmentQuerySet, moment: datetime.datetime) -> 
     inside an aggregate's FILTER, once per use). Ties on the time go to the later review, as in
     CommitmentQuerySet.with_latest_review()."""
     reviews = _reviews_of(queryset).filter(reviewed_at__lt=moment)
-    columns = {
-        "l_commitment": F("commitment_id"),
-        "l_status": F("status_after"),
-        "l_reviewed": F("reviewed_at"),
-    }
-    if connections[queryset.db].features.can_distinct_on_fields:
-        # PostgreSQL's idiom for "first row per group": one sort, no window to compute and filter.
-        return (
-            reviews.order_by("commitment_id", "-reviewed_at", "-pk")
-            .distinct("commitment_id")
-            .values(**columns)
-        )
-    rank = Window(
-        RowNumber(), partition_by=F("commitment_id"), order_by=[F("reviewed_at").desc(), F("pk").desc()]
+    return reviews.latest_per_commitment().values(
+        l_commitment=F("commitment_id"), l_status=F("status_after"), l_reviewed=F("reviewed_at")
     )
-    return reviews.order_by().annotate(l_rank=rank).filter(l_rank=1).values(**columns)
 
 
 def _stale_sql(at: datetime.datetime, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
