@@ -210,6 +210,56 @@ def test_a_footnote_mark_after_a_full_stop_ends_the_sentence() -> None:
     ]
 
 
+def test_a_footnote_digit_glued_to_a_full_stop_ends_the_sentence() -> None:
+    assert found(
+        "The Board will uphold the data protection principles.4 The expert will advise the Board.\n"
+    ) == ["The Board will uphold the data protection principles.", "The expert will advise the Board."]
+
+
+def test_the_label_and_title_of_a_case_study_are_not_part_of_its_first_sentence() -> None:
+    assert found(
+        "Case study – Open Data Institute The Institute will train data technologists.\n\n"
+        "Case study – Health and Social Care Information Centre From April 2013, the Centre will "
+        "publish core data.\n"
+    ) == [
+        "The Institute will train data technologists.",
+        "From April 2013, the Centre will publish core data.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "For the purposes of this document, the following terminology will apply.",
+        "Unless otherwise stated, we will use the term data to include information.",
+        "We will now turn our attention to how we plan to deliver personalised services.",
+    ],
+)
+def test_the_document_speaking_of_its_own_wording_is_not_a_commitment(sentence: str) -> None:
+    assert found(sentence + "\n") == []
+
+
+def test_the_rules_will_apply_is_still_a_commitment_when_it_is_not_about_wording() -> None:
+    assert found("The new charging rules will apply to every department from April.\n") == [
+        "The new charging rules will apply to every department from April."
+    ]
+
+
+def test_the_last_clause_of_a_run_on_list_is_one_item_whatever_its_first_letter() -> None:
+    assert found(
+        "Some of these commitments include:\n\n"
+        "- the Cabinet Office will publish grant data;\n\n"
+        "- the Department will release job statistics; and\n\n"
+        "- HM Treasury will produce data on EU funds. An improved statement will be ready in 2013. "
+        "This will improve accountability.\n"
+    ) == [
+        "the Cabinet Office will publish grant data",
+        "the Department will release job statistics",
+        "HM Treasury will produce data on EU funds. An improved statement will be ready in 2013. "
+        "This will improve accountability.",
+    ]
+
+
 def test_a_footnote_is_neither_part_of_a_commitment_nor_one() -> None:
     doc = extract(
         HEADING + "We will collaborate with the National Cancer Center.15\n\n"

@@ -147,6 +147,7 @@ class _ListLevel:
     last_forward: bool = False
     last_colon: bool = False
     last_lower: bool = False
+    last_continues: bool = False  # the item before ended "…; and" or "…;": one sentence runs on
 
 
 _ITEM_TAIL_RE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$")
@@ -285,6 +286,9 @@ class _Extractor:
         if note is not None and note.group(1) in self.footnote_marks:
             self.lead = None
             return  # "15 The Government will sign …": the text of footnote 15, not the document's own
+        title_end = _box_title_end(clean)
+        if title_end:
+            clean, offsets = clean[title_end:], offsets[title_end:]
         promised_before = self.closed_on_promise
         _, (a, b) = self._sentences(clean, offsets, None)
         lead_text = clean[a:b].strip()
@@ -386,7 +390,11 @@ class _Extractor:
             # year, the Bureau will …"), or in lowercase, going on from the sentence before it ("- the
             # Department will publish … . It will also …"); a bullet of full sentences is prose.
             enumerated = block.number != "" and block.marker not in self.paragraph_markers
-            whole = enumerated or block.starts_lower or not rules.is_self_contained(first)
+            # After "- the Department will … ; and", the next item ("- HM Treasury will …") is the
+            # last clause of that same run-on sentence, whatever its first letter.
+            whole = (
+                enumerated or block.starts_lower or level.last_continues or not rules.is_self_contained(first)
+            )
             if block.marker in self.paragraph_markers or not whole:
                 added, lead_span = self._sentences(clean[:end], offsets, lead.text if lead else None)
             else:
@@ -419,6 +427,7 @@ class _Extractor:
             else (forward_children or items.is_forward_lead(lead_text))
         )
         level.last_lower = block.starts_lower
+        level.last_continues = tail is not None and ";" in tail.group(0)
 
     def row(self, block: Block, first: bool) -> None:
         """One row of a table: the header (first row), or a milestone the document commits to."""
@@ -606,6 +615,40 @@ def _lead_span(clean: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
     if len(spans) > 1 and bare is not None and bare.bare and len(clean[lead_span[0] : lead_span[1]]) < 40:
         lead_span = (spans[-2][0], lead_span[1])
     return lead_span
+
+
+# "Case study – Open Data Institute The Open Data Institute will …": a box's label and title run into
+# its first sentence when the layout kept no line between them. The title is capitalised words (and
+# their small joining words); the sentence starts at the first capitalised opener after them.
+_BOX_LABEL_RE = re.compile(
+    r"(?:case\s+study|case\s+in\s+point|example|spotlight|in\s+focus|box\s+\d{1,2})\s*(?:\d{1,2}\s*)?"
+    r"[:–—-]\s*",
+    re.IGNORECASE,
+)
+_BOX_TITLE_WORD_RE = re.compile(r"\s*(?:[A-Z0-9][\w’'&.-]*|and|of|for|the|in|on|to|&|–|-)(?=\s)")
+_SENTENCE_OPENERS = words(
+    """The This These Our We From In On At As By Since Under With Over Through During Following Its It A
+    An Each Every Today Last Next Working"""
+)
+
+
+def _box_title_end(clean: str) -> int:
+    """Where a box's first sentence starts after its label and title, or 0 when it has none."""
+    label = _BOX_LABEL_RE.match(clean)
+    if label is None:
+        return 0
+    position, words = label.end(), 0
+    while True:
+        word = _BOX_TITLE_WORD_RE.match(clean, position)
+        if word is None:
+            return 0
+        token = word.group(0).strip()
+        if words and token in _SENTENCE_OPENERS:
+            return position + (len(word.group(0)) - len(word.group(0).lstrip()))
+        words += 1
+        position = word.end()
+        if words > 12:
+            return 0
 
 
 _PLAN_PERIOD_OPENING = re.compile(

@@ -21,7 +21,12 @@ _ABBREVIATIONS = words(
     i.e viz incl"""
 )
 # The closing punctuation, then any quote, bracket or footnote mark (".[10] This", ".¹² This").
-_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?:\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)?(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+# A footnote mark may follow the stop: "[4]", "⁴", or a plain digit glued to a word's stop
+# ("… protection principles.4 The privacy expert …") when the text layer flattened the superscript.
+_SENTENCE_END_RE = re.compile(
+    r"[.!?][\"'”’)\]]*(?:\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|(?<=[a-z]\.)\d{1,3}(?=\s+[A-Z][a-z]))?"
+    r"(?=\s+[\"'“‘(\[]?[A-Z0-9])"
+)
 # The word before a full stop, whole: "U.S." and "e.g." but not the "s" of "the 1940s", the "t" of
 # "aren't" or the "D" of "R&D".
 _WORD_BEFORE_RE = re.compile(r"(?<![\w.'’&])([A-Za-z][A-Za-z.]*)\.$")
@@ -492,10 +497,25 @@ def _changes_by_itself(s: str, end: int) -> bool:
     return not re.match(r"\s*(?:to|by|from|at\s+least)\s+[$£€]?\d", match.group("rest"))
 
 
+# The document speaking of its own wording or its own course: "We will now turn our attention to …",
+# "we will use the term data to include information", "the following terminology will apply".
+_DISCOURSE_RE = re.compile(
+    r"\s+(?:now\s+)?(?:turn\s+(?:our\s+|its\s+)?attention|"
+    r"use\s+the\s+(?:terms?|words?|phrases?|expressions?|abbreviations?|acronyms?))\b",
+    re.IGNORECASE,
+)
+_WORDING_SUBJECT_RE = re.compile(r"\b(?:terminology|definitions?|terms|abbreviations|acronyms)\s*$", re.I)
+_APPLIES_RE = re.compile(r"\s+(?:apply|be\s+used)\W*$", re.IGNORECASE)
+
+
 def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | None:
     if modal.bare:
         return None
     pre = s[: modal.start]
+    if _DISCOURSE_RE.match(s, modal.end) or (
+        _WORDING_SUBJECT_RE.search(pre) and _APPLIES_RE.match(s, modal.end)
+    ):
+        return None  # the document's own wording or its next chapter, not an act of government
     if _FORECAST_RE.search(pre) and re.search(r"\bthat\b", pre, re.IGNORECASE):
         return None  # "It is expected that ... will ..."
     if _governs(_FORECAST_VERB_RE, pre):
