@@ -27,6 +27,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from commitments.choices import Priority, Status
 from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
 from commitments.querysets import CommitmentQuerySet
+from commitments.validators import DATE_RANGE_VALIDATORS
 
 # What a person reads when a value names nothing: the value, then what is accepted or where to look.
 UNKNOWN_DOCUMENT = "Unknown document {value!r}. Documents: {known}."
@@ -217,6 +218,7 @@ def date_filter(field_name: str, lookup_expr: str, *, label: str, help_text: str
         help_text=help_text,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": NOT_A_DATE},
+        validators=DATE_RANGE_VALIDATORS,
     )
 
 

@@ -228,7 +228,8 @@ def test_cursor_mode_pages_through_everything_without_counting(items: dict[str, 
 
 
 def test_bad_cursor_is_a_client_error(items: dict[str, Commitment]) -> None:
-    assert APIClient().get(LIST + "?cursor=%00garbage").status_code == 404
+    assert APIClient().get(LIST + "?cursor=garbage").status_code == 404
+    assert APIClient().get(LIST + "?cursor=%00garbage").status_code == 400  # a control character
 
 
 def make_rich(n: int) -> None:

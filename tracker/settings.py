@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "commitments.middleware.RequestHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -271,6 +272,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "commitments.api.schema.TrackerAutoSchema",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "commitments.api.negotiation.StrictFormatNegotiation",
     "EXCEPTION_HANDLER": "commitments.api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "commitments.api.parsers.BoundedJSONParser",
+        "commitments.api.parsers.BoundedFormParser",
+        "commitments.api.parsers.BoundedMultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -11,6 +11,12 @@ admin.site.enable_nav_sidebar = False
 # "View site" in the admin leads to the public pages.
 admin.site.site_url = "/"
 
+# Errors raised outside a DRF view (an unknown URL, a body too large) are JSON under /api/ too.
+handler400 = "commitments.errors.bad_request"
+handler403 = "commitments.errors.permission_denied"
+handler404 = "commitments.errors.page_not_found"
+handler500 = "commitments.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("commitments.api.urls")),

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import BasePagination, Cursor, CursorPagination, PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,6 +36,14 @@ class IdCursorPagination(CursorPagination):
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> tuple[str, ...]:
         # A cursor needs a unique order; `?ordering=` applies to page mode only.
         return ("id",)
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        # DRF checks the offset and the direction but takes any position; ours is an id, and a tampered
+        # one ("p=abc") would otherwise reach the database as a comparison with a number.
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None and not _is_bounded_int(str(cursor.position), 18):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
 
 
 class PageOrCursorPagination(BasePagination):
@@ -99,13 +107,22 @@ def _validate(request: Request) -> None:
     """Refuse malformed paging parameters instead of silently ignoring them."""
     errors: dict[str, str] = {}
     size = request.query_params.get("page_size")
-    if size is not None and (not size.isascii() or not size.isdigit() or int(size) < 1):
+    if size is not None and (not _is_bounded_int(size, 18) or int(size) < 1):
         errors["page_size"] = "A whole number of at least 1 (values above 500 are capped)."
     page = request.query_params.get("page")
-    if page is not None and (not page.isascii() or not page.isdigit() or int(page) < 1):
-        errors["page"] = "A page number, from 1."
+    if page is not None and (not _is_bounded_int(page) or int(page) < 1):
+        errors["page"] = f"A page number, from 1 to {MAX_PAGE_NUMBER}."
     mode = request.query_params.get("mode")
     if mode is not None and mode not in {"page", "cursor"}:
         errors["mode"] = "Either page or cursor."
     if errors:
         raise ValidationError(errors)
+
+
+MAX_PAGE_NUMBER = 999_999_999
+
+
+def _is_bounded_int(value: str, digits: int = 9) -> bool:
+    """Digits only, and few enough that int() neither refuses them (Python stops at 4,300 digits) nor
+    makes a number the database cannot compare with a bigint (ids: 18 digits)."""
+    return value.isascii() and value.isdigit() and len(value) <= digits

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from commitments.display import RATIONALE_PREVIEW_LENGTH, URL_SLOT, fill_url, st
 from commitments.filters import UNKNOWN_SECTOR, sector_choices
 from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
 from commitments.reports import GROUPINGS
+from commitments.validators import DATE_RANGE_VALIDATORS
 
 MAX_ID = 2**63 - 1
 
@@ -172,7 +174,32 @@ class CommitmentSerializer(serializers.Serializer):
         }
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+# A write body may carry only the fields it can change: a field the serializer does not know, or one
+# it only reads ("status" on a commitment, "id" on evidence), is a 400 that names it, rather than a
+# 200 that silently changed nothing. (A comment, not a docstring: the schema shows docstrings.)
+class RejectUnknownFields(serializers.Serializer):
+
+    hints: dict[str, str] = {}  # a field clients often try, and where it is changed instead
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            writable = sorted(name for name, field in self.fields.items() if not field.read_only)
+            refused = {}
+            for name in sorted(set(data) - set(writable)):
+                known = name in self.fields
+                refused[name] = [
+                    self.hints.get(name)
+                    or ("A read-only field." if known else "Unknown field.")
+                    + " This request can change: "
+                    + ", ".join(writable)
+                    + "."
+                ]
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
+
+
+class EvidenceSerializer(RejectUnknownFields, serializers.ModelSerializer):
     commitment = serializers.SlugRelatedField(
         slug_field="reference",
         queryset=Commitment.objects.all(),
@@ -202,6 +229,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "cited",
         ]
         read_only_fields = ["id", "added_by", "created_at", "cited"]
+        extra_kwargs = {"published_on": {"validators": DATE_RANGE_VALIDATORS}}
 
     def get_cited(self, evidence: Evidence) -> bool:
         # Lists annotate it (EvidenceQuerySet.for_list); evidence just written cannot be cited yet.
@@ -289,7 +317,7 @@ class CommitmentDetailSerializer(CommitmentSerializer):
         return list(ReviewSerializer(history, many=True).data)
 
 
-class ReviewCreateSerializer(serializers.Serializer):
+class ReviewCreateSerializer(RejectUnknownFields):
     status = serializers.ChoiceField(choices=Status.choices, help_text="The status after this review.")
     rationale = serializers.CharField(
         allow_blank=True, default="", max_length=10000, help_text="Required when the status changes."
@@ -302,8 +330,12 @@ class ReviewCreateSerializer(serializers.Serializer):
     )
 
 
-class CommitmentUpdateSerializer(serializers.Serializer):
+class CommitmentUpdateSerializer(RejectUnknownFields):
     """The curation fields a lead may change; status changes only through a review."""
+
+    hints = {
+        "status": "The status changes only by recording a review: POST it to this commitment's reviews/."
+    }
 
     owner = serializers.SlugRelatedField(
         slug_field="username",
@@ -313,7 +345,7 @@ class CommitmentUpdateSerializer(serializers.Serializer):
         help_text="Username of the analyst who keeps this commitment current, or null.",
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    target_date = serializers.DateField(allow_null=True, required=False)
+    target_date = serializers.DateField(allow_null=True, required=False, validators=DATE_RANGE_VALIDATORS)
     primary_sector = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Sector.objects.all(),
@@ -418,7 +450,9 @@ class ProgressQuerySerializer(serializers.Serializer):
         "section, status, owner or document.",
     )
     as_of = serializers.DateField(
-        required=False, help_text="Answer from the review history as of the end of this day (YYYY-MM-DD)."
+        required=False,
+        validators=DATE_RANGE_VALIDATORS,
+        help_text="Answer from the review history as of the end of this day (YYYY-MM-DD, 1900–2200).",
     )
 
 

@@ -23,6 +23,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -92,6 +93,17 @@ CSV_BODY = OpenApiResponse(
     description="CSV in UTF-8, spreadsheet-safe: a cell that a spreadsheet would run as a formula starts "
     "with an apostrophe.",
 )
+
+
+class MethodBeforePermission:
+    """405 for a method the route does not offer, before authentication and permissions are checked:
+    PUT on evidence is not allowed for anyone, so a visitor should hear that, not 401 or 403."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        method = request.method.lower() if request.method else ""
+        if method not in cast(APIView, self).http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method or "")
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
 
 def path_parameter(name: str, kind: OpenApiTypes, description: str) -> OpenApiParameter:
@@ -175,7 +187,9 @@ def with_validators(
         responses={200: api.CommitmentDetailSerializer, 412: PRECONDITION_FAILED, 428: ERROR, **WRITE_ERRORS},
     ),
 )
-class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CommitmentViewSet(
+    MethodBeforePermission, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = api.CommitmentSerializer
     filterset_class = CommitmentFilterSet
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
@@ -358,6 +372,7 @@ FROZEN = (
     ),
 )
 class EvidenceViewSet(
+    MethodBeforePermission,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -409,7 +424,7 @@ class EvidenceViewSet(
         responses={200: api.DocumentDetailSerializer, **READ_ERRORS},
     ),
 )
-class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
+class DocumentViewSet(MethodBeforePermission, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
     serializer_class = api.DocumentSerializer
@@ -439,7 +454,7 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: api.SectorSerializer(many=True), **READ_ERRORS},
     )
 )
-class SectorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class SectorViewSet(MethodBeforePermission, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = api.SectorSerializer
     pagination_class = None
     queryset = Sector.objects.for_list()
@@ -464,7 +479,7 @@ APPEND_ONLY = "Reviews are the record: they are never changed or deleted (PUT, P
         responses={200: api.ReviewSerializer, **READ_ERRORS},
     ),
 )
-class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
+class ReviewViewSet(MethodBeforePermission, viewsets.ReadOnlyModelViewSet):
     # Append-only (APPEND_ONLY): PUT, PATCH and DELETE answer 405.
 
     serializer_class = api.ReviewSerializer
@@ -492,7 +507,7 @@ class ReportRequest:
     last_modified: datetime.datetime | None
 
 
-class ReportView(APIView):
+class ReportView(MethodBeforePermission, APIView):
     # Shared by the reports: validate the query, select the commitments, fingerprint them. (A comment,
     # not a docstring: drf-spectacular would publish a docstring as the reports' description.)
 
