@@ -41,7 +41,8 @@ class IdCursorPagination(CursorPagination):
         # DRF checks the offset and the direction but takes any position; ours is an id, and a tampered
         # one ("p=abc") would otherwise reach the database as a comparison with a number.
         cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None and not _is_bounded_int(str(cursor.position), 18):
+        position = cursor.position if cursor is not None else None
+        if position is not None and not _is_bounded_int(str(position), 18):
             raise NotFound(self.invalid_cursor_message)
         return cursor
 
