@@ -178,7 +178,6 @@ class CommitmentSerializer(serializers.Serializer):
 # it only reads ("status" on a commitment, "id" on evidence), is a 400 that names it, rather than a
 # 200 that silently changed nothing. (A comment, not a docstring: the schema shows docstrings.)
 class RejectUnknownFields(serializers.Serializer):
-
     hints: dict[str, str] = {}  # a field clients often try, and where it is changed instead
 
     def to_internal_value(self, data: Any) -> Any:
