@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from typing import Any, ClassVar, Final
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
+from django.db.models import Subquery
+from django.urls import reverse
 from django.utils.text import slugify
 
 from commitments import services
@@ -18,6 +21,7 @@ from commitments.importer import parser
 from commitments.importer.loader import DocumentImportError, DocumentMeta
 from commitments.importer.sources import DocumentError, document_text
 from commitments.models import (
+    MAX_TEXT_LENGTH,
     REFERENCE_PREFIX_PATTERN,
     REFERENCE_PREFIX_RULE,
     Commitment,
@@ -27,6 +31,7 @@ from commitments.models import (
     Sector,
     http_url_validator,
 )
+from commitments.querysets import EVIDENCE_ORDER, embed_limit
 
 
 class CommitmentAdminForm(forms.ModelForm):
@@ -52,15 +57,18 @@ class CommitmentAdminForm(forms.ModelForm):
     )
     rationale = forms.CharField(
         required=False,
+        max_length=MAX_TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text="Why this status? Saving a rationale without a status change records a review too.",
+        help_text="Why this status? Saving a rationale without a status change records a review too. "
+        f"At most {MAX_TEXT_LENGTH:,} characters.",
     )
     cited_evidence = forms.ModelMultipleChoiceField(
         label="Evidence cited",
         queryset=Evidence.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Evidence added below in this same save is cited automatically.",
+        help_text="The evidence shown below (the latest by publication date). Evidence added below in this "
+        "same save is cited automatically.",
     )
 
     # Set by CommitmentAdmin.get_form(): what the current user may do, and why the service refused
@@ -85,7 +93,9 @@ class CommitmentAdminForm(forms.ModelForm):
         self.fields["secondary_sectors"].initial = [pk for pk, primary in links if not primary]
         cited = self.fields["cited_evidence"]
         assert isinstance(cited, forms.ModelMultipleChoiceField)
-        cited.queryset = Evidence.objects.filter(commitment=commitment)
+        # The evidence the page shows (LatestRowsFormSet), not every piece a long record holds.
+        shown = commitment.evidence.in_detail().values("pk")[: embed_limit()]
+        cited.queryset = Evidence.objects.filter(pk__in=Subquery(shown)).order_by(*EVIDENCE_ORDER)
         if not self.can_assign:
             for name in ("owner", "priority", "target_date", "primary_sector", "secondary_sectors"):
                 if name in self.fields:
@@ -161,12 +171,45 @@ class _RowIdField(forms.ModelChoiceField):
         return row if row is not None else super().to_python(value)
 
 
-class EvidenceInlineFormSet(forms.BaseInlineFormSet):
-    """Rows that a review cites are part of the record: shown, but not editable or deletable."""
+class LatestRowsFormSet(forms.BaseInlineFormSet):
+    """A commitment's rows (its evidence, its reviews) as its change page shows them: only the first
+    embed_limit() in the inline's order, the latest, however many there are. A save reads back those
+    rows and no others; the page links to the rest (`more_url`, the rows' own list filtered to this
+    commitment)."""
+
+    noun: ClassVar[str] = "rows"  # what the link calls them: "All 60 reviews"
+    _latest: Any = None
+
+    def get_queryset(self) -> Any:
+        if self._latest is None:
+            self._latest = super().get_queryset()[: embed_limit()]
+        return self._latest
 
     @cached_property
-    def _rows(self) -> dict[str, Evidence]:
+    def _rows(self) -> dict[str, Any]:
         return {str(row.pk): row for row in self.get_queryset()}
+
+    @cached_property
+    def shown_count(self) -> int:
+        return len(self._rows)
+
+    @cached_property
+    def total_count(self) -> int:
+        """How many rows the commitment has: counted only when the page shows as many as it can."""
+        if self.shown_count < embed_limit():
+            return self.shown_count
+        assert self.queryset is not None  # BaseInlineFormSet always sets it: this commitment's rows
+        return self.queryset.count()
+
+    @property
+    def more_url(self) -> str | None:
+        """All of them in their own admin list, filtered to this commitment; None when all are shown."""
+        if self.total_count <= self.shown_count:
+            return None
+        assert self.model is not None
+        opts = self.model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        return changelist + "?" + urlencode({"commitment__id__exact": self.instance.pk})
 
     def add_fields(self, form: Any, index: int | None) -> None:
         super().add_fields(form, index)
@@ -175,6 +218,21 @@ class EvidenceInlineFormSet(forms.BaseInlineFormSet):
             form.fields["id"] = _RowIdField(
                 self._rows, field.queryset, initial=field.initial, required=False, widget=field.widget
             )
+
+
+class ReviewHistoryFormSet(LatestRowsFormSet):
+    """The latest reviews on a commitment's change page (read-only: the record)."""
+
+    noun = "reviews"
+
+
+class EvidenceInlineFormSet(LatestRowsFormSet):
+    """Rows that a review cites are part of the record: shown, but not editable or deletable."""
+
+    noun = "pieces of evidence"
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
         if getattr(form.instance, "is_cited", False):
             for name in (*services.EVIDENCE_RECORD_FIELDS, forms.formsets.DELETION_FIELD_NAME):
                 if name in form.fields:
@@ -192,8 +250,9 @@ class MarkReviewedForm(ConfirmActionForm):
 
     rationale = forms.CharField(
         required=False,
+        max_length=MAX_TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        help_text="Optional: why the current status still holds.",
+        help_text=f"Optional: why the current status still holds (at most {MAX_TEXT_LENGTH:,} characters).",
     )
 
 
@@ -208,6 +267,7 @@ class SnoozeForm(ConfirmActionForm):
         help_text="No reminders before this day, e.g. 2025-09-30.",
     )
     reason = forms.CharField(
+        max_length=MAX_TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
         help_text="Why it can wait, e.g. Waiting for the mid-term review in September.",
     )

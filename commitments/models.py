@@ -13,9 +13,11 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import RegexValidator, URLValidator
+from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +27,8 @@ from commitments.exceptions import AppendOnlyError
 from commitments.querysets import (
     CITED_EVIDENCE,
     LATEST_REVIEWS,
+    RECENT_EVIDENCE,
+    RECENT_REVIEWS,
     SECTOR_LINKS,
     CommitmentManager,
     CommitmentSectorManager,
@@ -35,12 +39,33 @@ from commitments.querysets import (
     ReviewManager,
     SectionManager,
     SectorManager,
+    embed_limit,
 )
 
 # Commitment references are "<prefix>-<section key>-<NN>" and appear in URLs: the prefix is capital
 # letters and digits, in groups joined by dashes (CSP2021, UK-ODWP-2012).
 REFERENCE_PREFIX_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
 REFERENCE_PREFIX_RULE = "capital letters and digits, in groups joined by dashes, at most 20, e.g. CSP2021"
+
+# The longest free text a person may write into one field (a rationale, an evidence excerpt, a snooze
+# reason): long enough for any assessment, short enough that a page listing twenty of them stays small.
+# The services refuse longer text (TEXT_TOO_LONG), so do the API and the admin forms, and a database
+# constraint refuses it to SQL too (migration 0014).
+MAX_TEXT_LENGTH = 20_000
+
+
+def bounded_text_validator() -> MaxLengthValidator:
+    """full_clean()'s check of a bounded text field (a TextField's max_length is only the forms')."""
+    return MaxLengthValidator(MAX_TEXT_LENGTH)
+
+
+def text_length_constraint(field: str) -> models.CheckConstraint:
+    """`field` holds at most MAX_TEXT_LENGTH characters (char_length, not bytes)."""
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length(field), MAX_TEXT_LENGTH),
+        name=f"%(app_label)s_%(class)s_{field}_length",
+    )
+
 
 # Only web links may be stored or rendered: `javascript:` and `data:` URLs become live links.
 http_url_validator = URLValidator(schemes=["http", "https"])
@@ -267,7 +292,12 @@ class Commitment(RestatedRulesModel):
         help_text="No reminders about it before this day, e.g. 2025-09-30. It still counts as stale.",
     )
     snooze_reason = models.TextField(
-        "snooze reason", blank=True, editable=False, help_text="e.g. Waiting for the mid-term review."
+        "snooze reason",
+        blank=True,
+        editable=False,
+        max_length=MAX_TEXT_LENGTH,
+        validators=[bounded_text_validator()],
+        help_text="e.g. Waiting for the mid-term review.",
     )
     snoozed_by = _written_by()
     # The keyword search's weighted text (reference, then text and lead-in with typography folded), kept
@@ -304,6 +334,7 @@ class Commitment(RestatedRulesModel):
                 condition=Q(snoozed_until__isnull=True) | ~Q(snooze_reason=""),
                 name="%(app_label)s_%(class)s_snooze_has_reason",
             ),
+            text_length_constraint("snooze_reason"),
         ]
         indexes = [
             models.Index(fields=["status", "last_reviewed_at"], name="commitment_status_reviewed_idx"),
@@ -337,6 +368,18 @@ class Commitment(RestatedRulesModel):
             self, LATEST_REVIEWS, lambda: Review.objects.filter(commitment=self).latest_of_each()
         )
         return latest[0] if latest else None
+
+    @property
+    def recent_evidence(self) -> list[Evidence]:
+        """Its first embed_limit() pieces of evidence, newest publication first (EVIDENCE_ORDER):
+        prefetched by CommitmentQuerySet.for_api_detail(), else one query."""
+        return prefetched(self, RECENT_EVIDENCE, lambda: self.evidence.in_detail()[: embed_limit()])
+
+    @property
+    def recent_reviews(self) -> list[Review]:
+        """Its latest embed_limit() reviews, newest first, with the evidence each cites: prefetched by
+        CommitmentQuerySet.for_api_detail(), else two queries."""
+        return prefetched(self, RECENT_REVIEWS, lambda: self.reviews.in_detail()[: embed_limit()])
 
     @property
     def sectors_in_order(self) -> list[CommitmentSector]:
@@ -386,14 +429,20 @@ class Evidence(RestatedRulesModel):
     signal = models.CharField(
         "shows", max_length=10, choices=EvidenceSignal.choices, default=EvidenceSignal.PROGRESS
     )
-    excerpt = models.TextField("excerpt", blank=True, help_text="The passage that supports the assessment.")
+    excerpt = models.TextField(
+        "excerpt",
+        blank=True,
+        max_length=MAX_TEXT_LENGTH,
+        validators=[bounded_text_validator()],
+        help_text="The passage that supports the assessment.",
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField("added", auto_now_add=True)
 
     objects = EvidenceManager()
-    restated_fields = ("url", "kind", "signal")
+    restated_fields = ("url", "kind", "signal", "excerpt")
 
     class Meta:
         verbose_name_plural = "evidence"
@@ -407,6 +456,7 @@ class Evidence(RestatedRulesModel):
                 condition=_choices_condition("signal", EvidenceSignal),
                 name="%(app_label)s_%(class)s_signal_valid",
             ),
+            text_length_constraint("excerpt"),
         ]
 
     def __str__(self) -> str:
@@ -437,7 +487,13 @@ class Review(AppendOnlyModel):
     reviewed_at = models.DateTimeField("reviewed", default=timezone.now, db_index=True)
     status_before = models.CharField("status before", max_length=20, choices=Status.choices)
     status_after = models.CharField("status after", max_length=20, choices=Status.choices)
-    rationale = models.TextField("rationale", blank=True, help_text="Required when the status changes.")
+    rationale = models.TextField(
+        "rationale",
+        blank=True,
+        max_length=MAX_TEXT_LENGTH,
+        validators=[bounded_text_validator()],
+        help_text="Required when the status changes.",
+    )
     evidence = models.ManyToManyField(Evidence, through="ReviewCitation", related_name="reviews", blank=True)
 
     objects = ReviewManager()
@@ -457,6 +513,7 @@ class Review(AppendOnlyModel):
                 condition=Q(status_before=F("status_after")) | ~Q(rationale=""),
                 name="%(app_label)s_%(class)s_status_change_has_rationale",
             ),
+            text_length_constraint("rationale"),
         ]
         indexes = [models.Index(fields=["commitment", "-reviewed_at"], name="review_commitment_time_idx")]
 

@@ -50,6 +50,13 @@ if TYPE_CHECKING:
     )
 
 
+def embed_limit() -> int:
+    """How many reviews and pieces of evidence a commitment's detail shows, the latest first
+    (settings.TRACKER_DETAIL_EMBED_LIMIT; at least 1): the API's detail and the admin's change page.
+    The rest are a link away, so neither grows with a long history."""
+    return max(1, int(settings.TRACKER_DETAIL_EMBED_LIMIT))
+
+
 def review_intervals() -> dict[str, timedelta | None]:
     """Per-status review interval from settings.COMMITMENT_REVIEW_INTERVAL_DAYS (None = never stale)."""
     return {
@@ -320,13 +327,46 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
             )
         )
 
+    def with_review_count(self) -> CommitmentQuerySet:
+        from commitments.models import Review
+
+        reviews = (
+            Review.objects.filter(commitment=OuterRef("pk"))
+            .order_by()
+            .values("commitment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(review_count=Coalesce(Subquery(reviews), 0))
+
     def for_detail(self) -> CommitmentQuerySet:
-        """for_api() plus all evidence and the whole history with its citations (no query per row)."""
+        """for_api() plus all evidence and the whole history with its citations (no query per row):
+        the public page. The API's detail reads for_api_detail(), which is bounded."""
         from commitments.models import Evidence, Review
 
         return self.for_api().prefetch_related(
             Prefetch("evidence", queryset=Evidence.objects.for_list()),
             Prefetch("reviews", queryset=Review.objects.for_list()),
+        )
+
+    def for_api_detail(self, limit: int) -> CommitmentQuerySet:
+        """for_api() plus how many reviews there are and, of the evidence and the history, only the first
+        `limit` rows in the detail's order (Commitment.recent_evidence, recent_reviews: the latest
+        reviews, newest first), with the evidence each review cites.
+
+        Each prefetch is one query however long the history: its rows are numbered within their
+        commitment (ROW_NUMBER() OVER (PARTITION BY commitment ...)) and only the first `limit` of each
+        leave the database, never the thousands behind them.
+        """
+        from commitments.models import Evidence, Review
+
+        return (
+            self.for_api()
+            .with_review_count()
+            .prefetch_related(
+                Prefetch("evidence", queryset=Evidence.objects.in_detail()[:limit], to_attr=RECENT_EVIDENCE),
+                Prefetch("reviews", queryset=Review.objects.in_detail()[:limit], to_attr=RECENT_REVIEWS),
+            )
         )
 
     def search(self, terms: str) -> CommitmentQuerySet:
@@ -477,6 +517,12 @@ class EvidenceQuerySet(models.QuerySet["Evidence"]):
         )
         return joined.with_citation_flag()
 
+    def in_detail(self) -> EvidenceQuerySet:
+        """A commitment's evidence as its detail lists it (EVIDENCE_ORDER): who added it, whether a review
+        cites it. Read through the commitment (its prefetch or its `evidence` manager), which every row
+        then points at: no join for it."""
+        return self.select_related("added_by").with_citation_flag().order_by(*EVIDENCE_ORDER)
+
     def cited(self) -> EvidenceQuerySet:
         """Evidence some review cites: part of the record, frozen."""
         from commitments.models import ReviewCitation
@@ -490,10 +536,19 @@ class EvidenceQuerySet(models.QuerySet["Evidence"]):
         return self.annotate(is_cited=Exists(ReviewCitation.objects.filter(evidence=OuterRef("pk"))))
 
 
+# How a commitment's evidence is listed (newest publication first; as Evidence.Meta.ordering, with the id
+# breaking ties) and its reviews newest first (as Review.Meta.ordering): for_api_detail() takes the first
+# rows of each in this order.
+EVIDENCE_ORDER = ("-published_on", "-created_at", "-pk")
+NEWEST_REVIEWS_FIRST = ("-reviewed_at", "-pk")
+
 # Where for_api() puts each commitment's latest review (a list of at most one; Commitment.latest_review)
 # and its sectors (Commitment.sectors_in_order).
 LATEST_REVIEWS = "latest_reviews"
 SECTOR_LINKS = "sector_links_in_order"
+# Where for_api_detail() puts the first rows of each commitment's evidence and reviews.
+RECENT_EVIDENCE = "recent_evidence_list"
+RECENT_REVIEWS = "recent_reviews_list"
 # Where ReviewQuerySet.for_list() puts the evidence each review cites (Review.cited_evidence).
 CITED_EVIDENCE = "cited_evidence_list"
 
@@ -533,17 +588,24 @@ class ReviewQuerySet(AppendOnlyQuerySet["Review"]):
 
     def for_list(self) -> ReviewQuerySet:
         """Reviews as every list shows them: commitment, reviewer and the evidence each cites."""
-        from commitments.models import Evidence
-
         return (
             self.select_related("commitment", "reviewer")
             .defer("commitment__search_document")
-            # Lists link each cited item by its title; nothing else of it is read (Review.cited_evidence).
-            .prefetch_related(
-                Prefetch(
-                    "evidence", queryset=Evidence.objects.only("pk", "url", "title"), to_attr=CITED_EVIDENCE
-                )
-            )
+            .with_cited_evidence()
+        )
+
+    def in_detail(self) -> ReviewQuerySet:
+        """A commitment's history as its detail lists it: newest first, with reviewer and cited evidence.
+        Read through the commitment (as Evidence's in_detail()), so no join for it."""
+        return self.select_related("reviewer").with_cited_evidence().order_by(*NEWEST_REVIEWS_FIRST)
+
+    def with_cited_evidence(self) -> ReviewQuerySet:
+        """The evidence each review cites, one query for all of them (Review.cited_evidence)."""
+        from commitments.models import Evidence
+
+        # Lists link each cited item by its title; nothing else of it is read.
+        return self.prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.only("pk", "url", "title"), to_attr=CITED_EVIDENCE)
         )
 
     def status_changes(self) -> ReviewQuerySet:

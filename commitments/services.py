@@ -24,6 +24,7 @@ from django.utils import timezone
 from commitments.choices import Priority, Status
 from commitments.exceptions import CitedEvidenceIsFrozenError, ConcurrentEditError
 from commitments.models import (
+    MAX_TEXT_LENGTH,
     ApiToken,
     Commitment,
     CommitmentSector,
@@ -45,6 +46,10 @@ EVIDENCE_STAYS: Final = "Evidence cannot move to another commitment: add it ther
 PRIMARY_ALSO_SECONDARY: Final = "The primary sector cannot also be a secondary sector."
 TOKEN_FOR_SOMEONE_ELSE: Final = (
     "You can create API tokens only for yourself; ask a superuser for anyone else's."
+)
+TEXT_TOO_LONG: Final = (
+    "At most {limit:,} characters: this text has {length:,}. Shorten it, or quote the essential and link "
+    "the rest as evidence."
 )
 
 # What a review relied on: once cited, none of these may change (the PostgreSQL trigger of migration
@@ -195,6 +200,18 @@ def save_commitment_edit(
     return EditOutcome(commitment=locked, review=recorded, changed=changed)
 
 
+def validate_text_length(field: str, text: str) -> None:
+    """Refuse free text longer than MAX_TEXT_LENGTH (a rationale, an excerpt, a snooze reason).
+
+    Every page and answer that lists such texts stays small only if each is bounded; the database
+    refuses longer text too (migration 0014), this says so on the field first.
+    """
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(
+            {field: TEXT_TOO_LONG.format(limit=MAX_TEXT_LENGTH, length=len(text))}, code="too_long"
+        )
+
+
 def validate_review(*, status_before: str, status_after: str, rationale: str) -> str:
     """Check a proposed review; return the rationale as it will be stored.
 
@@ -207,6 +224,7 @@ def validate_review(*, status_before: str, status_after: str, rationale: str) ->
             code="invalid_status",
         )
     rationale = rationale.strip()
+    validate_text_length("rationale", rationale)
     if status_after != status_before and not rationale:
         raise ValidationError({"rationale": RATIONALE_REQUIRED}, code="rationale_required")
     return rationale
@@ -321,6 +339,7 @@ def _apply_evidence(
         if frozen:
             raise CitedEvidenceIsFrozenError(frozen)
     for item in [*changes.added, *edited]:
+        validate_text_length("excerpt", item.excerpt)
         if item.pk is None and item.added_by_id is None and actor is not None:
             item.added_by = actor
         # The commitment is locked (so it exists) and the adder is the actor: no query to check them.
@@ -442,6 +461,8 @@ def validate_snooze(*, until: date | None, reason: str) -> str:
     reason = reason.strip()
     if not reason:
         errors["reason"] = SNOOZE_REASON_REQUIRED
+    elif len(reason) > MAX_TEXT_LENGTH:
+        errors["reason"] = TEXT_TOO_LONG.format(limit=MAX_TEXT_LENGTH, length=len(reason))
     if errors:
         raise ValidationError(errors, code="invalid_snooze")
     return reason

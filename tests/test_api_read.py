@@ -285,11 +285,17 @@ def test_rows_are_built_exactly_as_the_declared_fields_describe(items: dict[str,
     # sections, evidence and a reference that needs quoting in a URL.
     make_rich(2)
     CommitmentFactory.create(reference="DOC-I-(a) 1", target_date=None)
+    longer = Commitment.objects.filter(reviews__isnull=False).first()
+    assert longer is not None
+    EvidenceFactory.create(commitment=longer, published_on=None)
+    services.mark_reviewed(commitment=longer.pk, reviewer=UserFactory.create())
     request = Request(APIRequestFactory().get(LIST))
-    commitments = list(Commitment.objects.for_detail())
+    # A detail embeds the latest of each: here 1 of 2 reviews and of 2 pieces of evidence for `longer`.
+    commitments = list(Commitment.objects.for_api_detail(1))
     context = {"request": request, "section_paths": Section.objects.paths()}
     assert any(c.latest_review for c in commitments)
     assert any(not c.latest_review for c in commitments)
+    assert any(c.review_count > len(c.recent_reviews) == 1 for c in commitments)  # type: ignore[attr-defined]
     for serializer_class in (CommitmentSerializer, CommitmentDetailSerializer):
         for commitment in commitments:
             serializer = serializer_class(commitment, context=context)

@@ -122,13 +122,16 @@ def test_if_match_must_name_the_current_version(
     assert Review.objects.count() == 0
 
 
-def test_stale_if_match_is_412_with_the_current_representation(
+def test_stale_if_match_is_412_with_the_current_version_and_where_to_read_it(
     clients: dict[str, APIClient], commitment: Commitment
 ) -> None:
     client = clients["analyst"]
     seen = etag(client, commitment)
     services.record_review(
-        commitment=commitment.pk, reviewer=UserFactory.create(), status="stalled", rationale="x"
+        commitment=commitment.pk,
+        reviewer=UserFactory.create(username="colleague"),
+        status="stalled",
+        rationale="x",
     )
 
     response = client.post(
@@ -140,9 +143,16 @@ def test_stale_if_match_is_412_with_the_current_representation(
 
     assert response.status_code == 412
     body = response.json()
-    assert body["current"]["status"] == "stalled"
-    assert body["current"]["version"] == 2
-    assert response["ETag"] == f'"commitment-{commitment.pk}-v2"'
+    current_etag = f'"commitment-{commitment.pk}-v2"'
+    assert response["ETag"] == current_etag
+    # Small whatever the history holds (docs/api.md): the version, not the representation.
+    assert body["detail"].startswith("The commitment changed since you read it")
+    current = body["current"]
+    assert set(current) == {"id", "reference", "url", "version", "etag", "status", "updated_at", "updated_by"}
+    assert (current["status"], current["version"], current["etag"]) == ("stalled", 2, current_etag)
+    assert current["updated_by"] == "colleague"
+    assert current["url"] == f"http://testserver/api/v1/commitments/{commitment.reference}/"
+    assert client.get(current["url"])["ETag"] == current_etag
     assert Review.objects.count() == 1
     # The same write with the fresh ETag goes through.
     retry = client.post(
@@ -176,6 +186,7 @@ def test_version_is_rechecked_under_the_lock(
 
     assert response.status_code == 412
     assert Commitment.objects.get().priority == "normal"
+    assert response.json()["current"]["version"] == Commitment.objects.get().version == 2
 
 
 def test_review_round_trip_returns_the_new_etag(

@@ -33,10 +33,11 @@ from commitments.forms import (
     ConfirmActionForm,
     EvidenceInlineFormSet,
     MarkReviewedForm,
+    ReviewHistoryFormSet,
     SnoozeForm,
 )
 from commitments.models import Commitment, Evidence, Review
-from commitments.querysets import CommitmentQuerySet, EvidenceQuerySet
+from commitments.querysets import EVIDENCE_ORDER, NEWEST_REVIEWS_FIRST, CommitmentQuerySet, EvidenceQuerySet
 
 # Refusals the service can raise under the row lock after the form was valid (a colleague saved in
 # between): the admin shows the same form again with the refusal on it, kept here for that request.
@@ -45,8 +46,12 @@ _refusals: WeakKeyDictionary[HttpRequest, Exception] = WeakKeyDictionary()
 
 
 class EvidenceInline(admin.StackedInline):
+    """The latest evidence (EvidenceInlineFormSet: at most embed_limit() rows), a link to the rest."""
+
     model = Evidence
     formset = EvidenceInlineFormSet
+    template = "admin/commitments/commitment/evidence_inline.html"
+    ordering = EVIDENCE_ORDER
     extra = 0
     fields = (("url", "kind", "signal"), ("title", "publisher", "published_on"), "excerpt", "record_note")
     readonly_fields = ("record_note",)
@@ -63,16 +68,19 @@ class EvidenceInline(admin.StackedInline):
 
 
 class ReviewHistoryInline(ReadOnly, ReviewColumns, admin.TabularInline):
-    """The append-only history, newest first; nothing here can be added, changed or deleted."""
+    """The append-only history, newest first: the latest embed_limit() reviews (ReviewHistoryFormSet) and
+    a link to all of them in the review ledger. Nothing here can be added, changed or deleted."""
 
     model = Review
+    formset = ReviewHistoryFormSet
+    template = "admin/commitments/commitment/review_history_inline.html"
     verbose_name = "review"
     verbose_name_plural = "review history (newest first)"
     extra = 0
     can_delete = False
     fields = ("reviewed", "reviewer", "status_change", "rationale", "cited")
     readonly_fields = fields
-    ordering = ("-reviewed_at", "-pk")
+    ordering = NEWEST_REVIEWS_FIRST
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
         return Review.objects.for_list().order_by(*self.ordering)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
@@ -12,10 +13,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from commitments.api.conditional import commitment_etag
 from commitments.choices import Priority, Status
 from commitments.display import RATIONALE_PREVIEW_LENGTH, URL_SLOT, fill_url, status_label
 from commitments.filters import UNKNOWN_SECTOR, sector_choices
-from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
+from commitments.models import MAX_TEXT_LENGTH, Commitment, Document, Evidence, Review, Section, Sector
+from commitments.querysets import embed_limit
 from commitments.reports import GROUPINGS
 from commitments.validators import DATE_RANGE_VALIDATORS
 
@@ -108,7 +111,7 @@ class CommitmentSerializer(serializers.Serializer):
     is_stale = serializers.BooleanField(
         read_only=True, help_text="Overdue for review: each status has its own review interval."
     )
-    evidence_count = serializers.IntegerField(read_only=True)
+    evidence_count = serializers.IntegerField(read_only=True, help_text="How many pieces of evidence it has.")
     latest_review = serializers.SerializerMethodField(help_text="The last review, or null if never reviewed.")
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -291,35 +294,113 @@ class ReviewSerializer(serializers.ModelSerializer):
         }
 
 
+EMBEDDED = embed_limit()  # as configured when the schema is described (settings.TRACKER_DETAIL_EMBED_LIMIT)
+
+
+def _list_url(name: str, reference: str, request: Any) -> str:
+    """A list endpoint filtered to one commitment (`?commitment=<reference>`)."""
+    return reverse(name, request=request) + "?" + urlencode({"commitment": reference})
+
+
 class CommitmentDetailSerializer(CommitmentSerializer):
+    # One commitment with the latest of its evidence and history, built on
+    # CommitmentQuerySet.for_api_detail(): bounded however long the history is, with how many there are
+    # in all and where to page through the rest. (A comment: a docstring would be published.)
+
     version = serializers.IntegerField(read_only=True)
     document_title = serializers.CharField(source="document.title", read_only=True)
     start_offset = serializers.IntegerField(read_only=True)
     end_offset = serializers.IntegerField(read_only=True)
-    evidence = EvidenceSerializer(many=True, read_only=True)
-    reviews = serializers.SerializerMethodField()
+    evidence = EvidenceSerializer(
+        source="recent_evidence",
+        many=True,
+        read_only=True,
+        help_text=f"Its evidence, newest publication first: the first {EMBEDDED} of `evidence_count`; "
+        "all of it is at `evidence_url`.",
+    )
+    evidence_url = serializers.SerializerMethodField(
+        help_text="All its evidence, paged, most recently added first: the evidence list filtered to this "
+        "commitment (`evidence/?commitment=<reference>`)."
+    )
+    reviews = serializers.SerializerMethodField(
+        help_text=f"Its latest {EMBEDDED} reviews (fewer if it has fewer), oldest first, so the last one is "
+        "the latest; `review_count` says how many there are in all, `reviews_url` lists them all."
+    )
+    review_count = serializers.IntegerField(read_only=True, help_text="How many reviews it has in all.")
+    reviews_url = serializers.SerializerMethodField(
+        help_text="Its whole review history, paged, newest first: the review list filtered to this "
+        "commitment (`reviews/?commitment=<reference>`)."
+    )
 
     def to_representation(self, commitment: Commitment) -> dict[str, Any]:
+        # As CommitmentSerializer's: the fields above by hand (tests/test_api_read.py holds both equal).
         data = super().to_representation(commitment)
         data["version"] = commitment.version
         data["document_title"] = commitment.document.title
         data["start_offset"] = commitment.start_offset
         data["end_offset"] = commitment.end_offset
-        data["evidence"] = EvidenceSerializer(commitment.evidence.all(), many=True, context=self.context).data
+        data["evidence"] = EvidenceSerializer(
+            commitment.recent_evidence, many=True, context=self.context
+        ).data
+        data["evidence_url"] = self.get_evidence_url(commitment)
         data["reviews"] = self.get_reviews(commitment)
+        data["review_count"] = commitment.review_count  # type: ignore[attr-defined]  # for_api_detail()
+        data["reviews_url"] = self.get_reviews_url(commitment)
         return data
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_evidence_url(self, commitment: Commitment) -> str:
+        return _list_url("api:evidence-list", commitment.reference, self.context.get("request"))
 
     @extend_schema_field(ReviewSerializer(many=True))
     def get_reviews(self, commitment: Commitment) -> list[dict[str, Any]]:
-        """The full history, oldest to newest."""
-        history = sorted(commitment.reviews.all(), key=lambda review: (review.reviewed_at, review.pk))
-        return list(ReviewSerializer(history, many=True).data)
+        # The latest reviews arrive newest first; the detail has always listed its history oldest first.
+        return list(ReviewSerializer(commitment.recent_reviews[::-1], many=True).data)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_reviews_url(self, commitment: Commitment) -> str:
+        return _list_url("api:review-list", commitment.reference, self.context.get("request"))
+
+
+class CommitmentVersionSerializer(serializers.Serializer):
+    # What a 412 says about the commitment as it is now: which version, who changed it and when, and
+    # where to GET it whole. (A comment: a docstring would be published.)
+
+    id = serializers.IntegerField(read_only=True)
+    reference = serializers.CharField(read_only=True, help_text="Stable reference, e.g. CSP2021-II.4-03.")
+    url = serializers.SerializerMethodField(
+        help_text="The commitment in the API: GET it before writing again."
+    )
+    version = serializers.IntegerField(read_only=True, help_text="Its current version.")
+    etag = serializers.SerializerMethodField(
+        help_text='Its current ETag, e.g. "commitment-12-v5" (also in the ETag header).'
+    )
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True, help_text="When it last changed.")
+    updated_by = serializers.CharField(
+        source="updated_by.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who changed it last (username), or null when not known.",
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, commitment: Commitment) -> str:
+        return reverse(
+            "api:commitment-detail", args=[commitment.reference], request=self.context.get("request")
+        )
+
+    def get_etag(self, commitment: Commitment) -> str:
+        return commitment_etag(commitment)
 
 
 class ReviewCreateSerializer(RejectUnknownFields):
     status = serializers.ChoiceField(choices=Status.choices, help_text="The status after this review.")
     rationale = serializers.CharField(
-        allow_blank=True, default="", max_length=10000, help_text="Required when the status changes."
+        allow_blank=True,
+        default="",
+        max_length=MAX_TEXT_LENGTH,
+        help_text=f"Required when the status changes; at most {MAX_TEXT_LENGTH:,} characters.",
     )
     evidence = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
