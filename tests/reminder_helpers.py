@@ -20,7 +20,7 @@ from django.db.models import Max
 
 from commitments.choices import Status
 from commitments.models import Commitment, Document
-from tests.factories import DOCUMENT_TEXT, DocumentFactory
+from tests.factories import DOCUMENT_TEXT, DocumentFactory, reviewed_into
 
 # A fixed day that is not today, so that runs act "as of" DAY at the scheduled time (07:00).
 DAY = datetime.date(2025, 3, 31)
@@ -51,7 +51,7 @@ def make_stale(
     moment = at_send_time(day) - datetime.timedelta(days=days)
     start = (Commitment.objects.aggregate(n=Max("pk"))["n"] or 0) + 1
     offset = DOCUMENT_TEXT.index("In the next")
-    return Commitment.objects.bulk_create(
+    made = Commitment.objects.bulk_create(
         Commitment(
             document=document,
             reference=f"{document.reference_prefix}-{start + i:05d}-{days}d",
@@ -65,6 +65,8 @@ def make_stale(
         )
         for i in range(count)
     )
+    reviewed_into(made, status, at=moment)
+    return made
 
 
 class FlakyBackend(LocmemBackend):

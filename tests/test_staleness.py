@@ -8,7 +8,7 @@ from django.utils import timezone
 from commitments import services
 from commitments.choices import Status
 from commitments.models import Commitment
-from tests.factories import CommitmentFactory, UserFactory
+from tests.factories import CommitmentFactory, UserFactory, reviewed_into
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ def aged(days: int, status: str = Status.UNASSESSED, reviewed: bool = False) -> 
     if not reviewed:
         fields["created_at"] = moment
     Commitment.objects.filter(pk=commitment.pk).update(**fields)
+    reviewed_into([commitment], status, at=moment)
     return commitment
 
 
