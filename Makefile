@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast lint typecheck pytest migrate clean bench-extraction bench
+.PHONY: run test test-fast lint typecheck pytest migrate clean bench-extraction bench audit
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=...)")'
@@ -42,6 +42,10 @@ bench-extraction: $(VENV)/.installed-dev
 ## bench: the app under gunicorn on PostgreSQL (100k commitments) against SQL floors; docs/benchmarks.md
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.harness $(BENCH_ARGS)
+
+## audit: known vulnerabilities in the installed dependencies (pip-audit; tools/audit.py says what it could check)
+audit: $(VENV)/.installed-dev
+	$(BIN)/python tools/audit.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

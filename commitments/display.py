@@ -120,3 +120,14 @@ def source_paragraph(full_text: str, start: int, end: int, fallback: str) -> Sou
     return SourceParagraph(
         full_text[para_start:start].lstrip("\r\n"), full_text[start:end], full_text[end:para_end].rstrip()
     )
+
+
+def status_stylesheet() -> str:
+    """The status colours as CSS classes, from the one palette the admin's badges use too; served as a
+    stylesheet of its own (views.status_styles), since the pages allow no inline <style>."""
+    rules = [
+        f".status-{status}{{background:{background};color:{foreground}}} "
+        f".status-{status}-fill{{fill:{background}}}\n"
+        for status, (background, foreground) in STATUS_BADGE_COLOURS.items()
+    ]
+    return "".join(rules)

@@ -4,12 +4,20 @@ raised outside DRF (an unknown URL, a body too large, a database that is down) i
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
 API_PREFIX = "/api/"
+# How long a client should wait before trying again when the database is unreachable or too slow.
+RETRY_AFTER_SECONDS = 5
+# The database errors that say "not now" rather than "this request is wrong": it is down, refused
+# the connection, did not answer within the connect timeout, or cancelled a statement that ran past
+# the statement timeout.
+UNAVAILABLE = (OperationalError, InterfaceError)
 
 _MESSAGES = {
     400: "Bad request.",
@@ -56,7 +64,14 @@ def page_not_found(request: HttpRequest, exception: Exception, **kwargs: Any) ->
     return defaults.page_not_found(request, exception, **kwargs)
 
 
+def unavailable(request: HttpRequest) -> HttpResponse:
+    return error_response(request, 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def server_error(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    # Django calls this while handling the exception, so it is still at hand.
+    if isinstance(sys.exc_info()[1], UNAVAILABLE):
+        return unavailable(request)
     if is_api(request):
         return error_response(request, 500)
     return defaults.server_error(request, **kwargs)

@@ -265,6 +265,9 @@ def copied_commitment_csv(commitments: CommitmentQuerySet, *, site: str) -> Iter
     with transaction.atomic(), connection.cursor() as cursor:
         # timestamp() writes times in the site's time zone, with its offset: so does to_char() here.
         cursor.execute("SELECT set_config('TimeZone', %s, true)", [settings.TIME_ZONE])
+        # COPY lasts as long as the download, which a slow client sets: the worker timeout bounds it,
+        # not the statement timeout meant for queries (settings.TRACKER_DB_STATEMENT_TIMEOUT_MS).
+        cursor.execute("SELECT set_config('statement_timeout', '0', true)")
         with cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             # COPY hands over one row at a time; send them on in blocks (STREAM_BLOCK), not a write per row.
             pending = bytearray()

@@ -1,7 +1,8 @@
 """Requests no view can answer sensibly are refused before any view runs: a control character in the
 path or the query string (no reference, slug, filter value or date contains one, and PostgreSQL
 cannot even compare a NUL), or a body declared larger than the upload limit. Under /api/ the refusal
-is JSON like every other API error (commitments.errors)."""
+is JSON like every other API error (commitments.errors). Every answer carries the Permissions-Policy
+header (settings.TRACKER_PERMISSIONS_POLICY)."""
 
 from __future__ import annotations
 
@@ -34,4 +35,6 @@ class RequestHygieneMiddleware:
             if length.isdigit():
                 return error_response(request, 413, f"The body is larger than the limit of {limit} bytes.")
             return error_response(request, 400, "The Content-Length header is not a number.")
-        return self.get_response(request)
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.TRACKER_PERMISSIONS_POLICY)
+        return response

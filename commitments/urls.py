@@ -9,6 +9,7 @@ from commitments.feeds import StatusChangesFeed
 app_name = "pages"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("status.css", views.status_styles, name="status-styles"),
     path("commitments/", views.commitment_list, name="commitment-list"),
     # References contain dots and dashes (CSP2021-II.4-03), never a slash.
     path("commitments/<str:reference>/", views.commitment_detail, name="commitment"),

@@ -17,10 +17,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from commitments import charts, reports
 from commitments.choices import Status
-from commitments.display import source_paragraph
+from commitments.display import source_paragraph, status_stylesheet
 from commitments.filters import CheckboxValues, CommitmentFilterSet
 from commitments.models import Commitment, Document, Review, Section, Sector
 
@@ -94,6 +96,12 @@ def _progress_context(commitments: Any, *, scope: str, start: Any = None) -> dic
         "burn_up": charts.burn_up(timeline) if timeline else None,
         "statuses": charts.legend(),
     }
+
+
+@cache_control(max_age=3600, public=True)
+@require_safe
+def status_styles(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status_stylesheet(), content_type="text/css; charset=utf-8")
 
 
 def overview(request: HttpRequest) -> HttpResponse:

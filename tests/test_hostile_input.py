@@ -119,6 +119,7 @@ def _failure(response: Any, where: str) -> str | None:
 
 
 def _report(failures: list[str | None]) -> None:
+    print(f"{len(failures)} requests tried")  # the figure docs/reliability.md quotes (pytest -s)
     found = [failure for failure in failures if failure]
     assert not found, f"{len(found)} bad answers:\n" + "\n".join(found[:60])
 

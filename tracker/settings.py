@@ -8,10 +8,14 @@ variable is listed with its meaning in `.env.example`.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "commitments.middleware.RequestHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,10 +127,32 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Fail fast when the database hangs (docs/reliability.md): a connection that is not up within
+# TRACKER_DB_CONNECT_TIMEOUT seconds, or a statement still running after TRACKER_DB_STATEMENT_TIMEOUT_MS,
+# is an error the request answers with 503 and Retry-After instead of holding a worker. Management
+# commands other than runserver (migrations, imports, the benchmark loader) run without a statement
+# timeout unless one is set explicitly: they are meant to take as long as their data needs.
+TRACKER_DB_CONNECT_TIMEOUT = env_int("TRACKER_DB_CONNECT_TIMEOUT", 5)
+_MANAGEMENT_COMMAND = (
+    Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] != "runserver"
+)
+TRACKER_DB_STATEMENT_TIMEOUT_MS = env_int(
+    "TRACKER_DB_STATEMENT_TIMEOUT_MS", 0 if _MANAGEMENT_COMMAND else 30_000
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles the report queries afresh on every run (0.4-1.3 s each, measured at
     # 100k commitments) and never pays that back on queries of this size (docs/benchmarks.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "options": f"-c jit=off -c statement_timeout={TRACKER_DB_STATEMENT_TIMEOUT_MS}",
+            "connect_timeout": TRACKER_DB_CONNECT_TIMEOUT,
+            # A connection whose packets go unacknowledged (the host vanished) is dropped after 10 s
+            # rather than waiting for the kernel's retransmissions (~15 minutes).
+            "tcp_user_timeout": 10_000,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -248,6 +275,13 @@ TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:8000").r
 # Reading is public unless TRACKER_API_REQUIRE_LOGIN=1; every write needs a model permission.
 TRACKER_API_REQUIRE_LOGIN = env_bool("TRACKER_API_REQUIRE_LOGIN", False)
 # Fair-use limits (not a security control: DRF's throttle is not atomic across processes).
+# Sign-in failures (admin passwords, API tokens) per client address and per username, counted in the
+# throttle cache; past the limit, refused for the rest of the window (commitments/lockout.py).
+TRACKER_LOGIN_FAILURE_LIMIT = env_int("TRACKER_LOGIN_FAILURE_LIMIT", 10)
+TRACKER_TOKEN_FAILURE_LIMIT = env_int("TRACKER_TOKEN_FAILURE_LIMIT", 20)
+TRACKER_LOGIN_FAILURE_WINDOW = env_int("TRACKER_LOGIN_FAILURE_WINDOW", 900)  # seconds
+AUTHENTICATION_BACKENDS = ["commitments.auth.LimitedModelBackend"]
+
 TRACKER_API_THROTTLE_RATES = {
     "anon": os.environ.get("TRACKER_API_THROTTLE_ANON", "120/minute"),
     "user": os.environ.get("TRACKER_API_THROTTLE_USER", "1200/minute"),
@@ -255,6 +289,7 @@ TRACKER_API_THROTTLE_RATES = {
 # Keys API tokens' HMAC digests; the database never holds a token in clear.
 TRACKER_API_TOKEN_PEPPER = os.environ.get("TRACKER_API_TOKEN_PEPPER", "") or f"pepper:{SECRET_KEY}"
 TRACKER_API_MAX_PAGE_SIZE = 500
+TRACKER_DETAIL_EMBED_LIMIT = env_int("TRACKER_DETAIL_EMBED_LIMIT", 20)  # reviews/evidence a detail embeds
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -272,6 +307,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "commitments.api.schema.TrackerAutoSchema",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "commitments.api.negotiation.StrictFormatNegotiation",
     "EXCEPTION_HANDLER": "commitments.api.exceptions.exception_handler",
+    # How many proxies in front of the app append to X-Forwarded-For (TRACKER_NUM_PROXIES; default 0:
+    # the header is the client's to write, so throttles and sign-in limits key on REMOTE_ADDR).
+    "NUM_PROXIES": env_int("TRACKER_NUM_PROXIES", 0),
     "DEFAULT_PARSER_CLASSES": [
         "commitments.api.parsers.BoundedJSONParser",
         "commitments.api.parsers.BoundedFormParser",
@@ -279,7 +317,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "commitments.api.renderers.BrowsableAPIRenderer",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -337,6 +375,30 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): every page, the admin included, runs only scripts served from
+# this site, never inline ones, and loads nothing from another host. Inline style *attributes* are
+# allowed (the admin's and DRF's browsable API's templates use them; they cannot run code). The two
+# API documentation pages relax it for their bundled viewers (tracker/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "style-src-attr": [CSP_UNSAFE_INLINE],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    }
+}
+# Powerful browser features no page here uses are switched off for it and anything it embeds.
+TRACKER_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), browsing-topics=()"
+)
 if not DEBUG:
     # Behind a TLS-terminating proxy, set DJANGO_SECURE_PROXY_SSL_HEADER=1 so that the
     # forwarded scheme is trusted (only if the proxy always sets X-Forwarded-Proto).

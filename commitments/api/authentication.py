@@ -10,6 +10,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from commitments.lockout import client_address, lockout_message, token_limit
+
 
 class ApiTokenAuthentication(BaseAuthentication):
     keyword = "Token"
@@ -26,8 +28,13 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         from commitments.models import ApiToken
 
+        # Guessing keys is refused past a number of failures per client, before any lookup.
+        limit, address = token_limit(), client_address(request)
+        if limit.blocked(address):
+            raise exceptions.Throttled(wait=limit.window, detail=lockout_message())
         token = ApiToken.objects.authenticate(key, now=timezone.now())
         if token is None:
+            limit.record_failure(address)
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         return token.user, token
 

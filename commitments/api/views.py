@@ -24,7 +24,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -34,12 +34,12 @@ from rest_framework.views import APIView
 from commitments import exports, reports, services
 from commitments.api import serializers as api
 from commitments.api.conditional import StaleVersion, commitment_etag, expected_version
-from commitments.api.renderers import CSVRenderer
+from commitments.api.renderers import BrowsableAPIRenderer, CSVRenderer
 from commitments.display import acting_user
 from commitments.exceptions import ConcurrentEditError
 from commitments.filters import CommitmentFilterSet, EvidenceFilterSet, ReviewFilterSet
 from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
-from commitments.querysets import CommitmentQuerySet
+from commitments.querysets import CommitmentQuerySet, embed_limit
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(
@@ -54,9 +54,16 @@ FIELD_ERRORS = OpenApiResponse(
 PRECONDITION_FAILED = OpenApiResponse(
     inline_serializer(
         "PreconditionFailed",
-        fields={"detail": serializers.CharField(), "current": api.CommitmentDetailSerializer()},
+        fields={
+            "detail": serializers.CharField(),
+            "current": api.CommitmentVersionSerializer(
+                help_text="The commitment as it is now: its version and ETag, status, who changed it last "
+                "and when, and its URL (GET it for the whole representation)."
+            ),
+        },
     ),
-    description="If-Match did not match: the body carries the current representation and its ETag header.",
+    description="If-Match did not match: someone changed the commitment since. The body says which version "
+    "it is at now and where to read it; the ETag header carries its current ETag.",
 )
 CITED_EVIDENCE = OpenApiResponse(
     ERROR, description="A review cites this evidence: it is part of the record. Add new evidence instead."
@@ -170,18 +177,21 @@ def with_validators(
         },
     ),
     retrieve=extend_schema(
-        summary="One commitment with its evidence and full review history",
-        description="By id or reference. The answer carries an ETag and Last-Modified: send them back as "
-        "If-None-Match or If-Modified-Since to get 304 Not Modified when nothing changed, and the ETag as "
-        "If-Match to change the commitment or record a review.",
+        summary="One commitment with its latest evidence and reviews",
+        description="By id or reference. It embeds its latest reviews and evidence (at most "
+        f"{embed_limit()} of each, so the answer stays small however long the history), how many there are "
+        "in all (`review_count`, `evidence_count`) and where to page through all of them (`reviews_url`, "
+        "`evidence_url`). The answer carries an ETag and Last-Modified: send them back as If-None-Match or "
+        "If-Modified-Since to get 304 Not Modified when nothing changed, and the ETag as If-Match to change "
+        "the commitment or record a review.",
         parameters=[COMMITMENT_ID],
         responses={200: api.CommitmentDetailSerializer, 304: None, **READ_ERRORS},
     ),
     partial_update=extend_schema(
         summary="Change owner, priority, target date or sectors (leads)",
         description="Send only the fields to change, with If-Match set to the ETag of your last GET. "
-        "Without If-Match the answer is 428; if someone changed the commitment since, 412 with the current "
-        "version in the body. The status changes only by recording a review.",
+        "Without If-Match the answer is 428; if someone changed the commitment since, 412 with its current "
+        "version and ETag in the body. The status changes only by recording a review.",
         parameters=[IF_MATCH, COMMITMENT_ID],
         request=api.CommitmentUpdateSerializer,
         responses={200: api.CommitmentDetailSerializer, 412: PRECONDITION_FAILED, 428: ERROR, **WRITE_ERRORS},
@@ -201,8 +211,11 @@ class CommitmentViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Commitment]:
-        if self.action in {"retrieve", "partial_update", "reviews"}:
-            return Commitment.objects.for_detail()
+        if self.action in {"retrieve", "partial_update"}:
+            return Commitment.objects.for_api_detail(embed_limit())
+        if self.action == "reviews":
+            # Its history is paged from its own query, and a new review answers with the review alone.
+            return Commitment.objects.all()
         return Commitment.objects.for_api()
 
     def get_renderers(self) -> list[Any]:
@@ -213,12 +226,15 @@ class CommitmentViewSet(
             renderers = [renderer for renderer in renderers if not isinstance(renderer, CSVRenderer)]
         return renderers
 
-    def get_object(self) -> Commitment:
+    def _lookup(self) -> Q:
         value = str(self.kwargs["pk"])
         lookup = Q(reference=value)
         if value.isdigit() and len(value) < 19:
             lookup |= Q(pk=int(value))
-        commitment = get_object_or_404(self.get_queryset(), lookup)
+        return lookup
+
+    def get_object(self) -> Commitment:
+        commitment = get_object_or_404(self.get_queryset(), self._lookup())
         self.check_object_permissions(self.request, commitment)
         return commitment
 
@@ -234,16 +250,18 @@ class CommitmentViewSet(
 
     def handle_exception(self, exc: Exception) -> Response:
         # The one place a stale If-Match becomes 412: found early by the view or under the row lock
-        # by the service (services.check_version), the answer carries the current representation.
+        # by the service (services.check_version), the answer says which version is current.
         if isinstance(exc, StaleVersion | ConcurrentEditError):
             return self._stale()
         return super().handle_exception(exc)
 
     def _stale(self) -> Response:
-        current = self.get_object()
+        # Small whatever the commitment holds: its version, ETag, status, who changed it last and its URL
+        # (one query), not its representation, which the client GETs when it is ready to retry.
+        current = get_object_or_404(Commitment.objects.select_related("updated_by"), self._lookup())
         body = {
             "detail": StaleVersion.default_detail,
-            "current": api.CommitmentDetailSerializer(current, context=self._context([current])).data,
+            "current": api.CommitmentVersionSerializer(current, context=self.get_serializer_context()).data,
         }
         return with_validators(Response(body, status=412), commitment_etag(current), current.updated_at)
 
