@@ -266,6 +266,8 @@ class Commitment(RestatedRulesModel):
         null=True,
         blank=True,
         related_name="owned_commitments",
+        # Offered choices; services.validate_owner() is the rule every write path goes through.
+        limit_choices_to={"is_staff": True, "is_active": True},
         help_text="The analyst who keeps this commitment's assessment current.",
     )
     priority = models.CharField("priority", max_length=10, choices=Priority.choices, default=Priority.NORMAL)

@@ -262,6 +262,7 @@ def _apply_curation(locked: Commitment, curation: Curation) -> list[str]:
     """Set the curation fields that differ; return their names."""
     changed: list[str] = []
     if curation.owner is not UNSET and locked.owner_id != (curation.owner.pk if curation.owner else None):
+        validate_owner(curation.owner)
         locked.owner = curation.owner
         changed.append("owner")
     if curation.priority is not UNSET and locked.priority != curation.priority:
@@ -438,8 +439,18 @@ def delete_evidence(*, evidence: Evidence, actor: User | None, expected_version:
     )
 
 
+OWNER_NOT_STAFF: Final = "An owner keeps the assessment current in the admin: choose an active staff account."
+
+
+def validate_owner(owner: User | None) -> None:
+    """An owner is an active staff account (who can sign in to the admin and receives the digests)."""
+    if owner is not None and not (owner.is_active and owner.is_staff):
+        raise ValidationError({"owner": OWNER_NOT_STAFF}, code="owner_not_staff")
+
+
 def assign_owner(*, commitments: Iterable[Commitment | int], owner: User | None, actor: User | None) -> int:
     """Give commitments an owner (or none); returns how many changed hands."""
+    validate_owner(owner)
     pks = [item.pk if isinstance(item, Commitment) else int(item) for item in commitments]
     owner_pk = owner.pk if owner is not None else None
     changing = Commitment.objects.filter(pk__in=pks).exclude(owner_id=owner_pk)

@@ -167,13 +167,38 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "commitments/pages/commitment_list.html", context)
 
 
+# Reviews and pieces of evidence per page of a commitment's page: the page stays small however long
+# its history grows; older ones are a link away (?history=2, ?evidence=2).
+DETAIL_PAGE_SIZE = 50
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (the commitment's annotated review or evidence count), so paging a
+    history costs no COUNT query of its own."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
 def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The citable page of one commitment: its words in their paragraph, its evidence and history."""
-    commitment = get_object_or_404(Commitment.objects.for_detail(), reference=reference)
+    commitment = get_object_or_404(Commitment.objects.for_api().with_review_count(), reference=reference)
     document = commitment.document
     full_text = Document.objects.filter(pk=document.pk).values_list("full_text", flat=True).get()
     paths = Section.objects.filter(document=document).paths()
-    history = sorted(commitment.reviews.all(), key=lambda review: (review.reviewed_at, review.pk))
+    # Newest first, a page at a time; a page of the history reads oldest first, as a timeline does.
+    # Both counts are annotations of for_api() and with_review_count().
+    review_count, evidence_count = commitment.review_count, commitment.evidence_count  # type: ignore[attr-defined]
+    reviews = CountedPaginator(commitment.reviews.in_detail(), DETAIL_PAGE_SIZE, review_count)
+    evidence = CountedPaginator(commitment.evidence.in_detail(), DETAIL_PAGE_SIZE, evidence_count)
+    reviews_page = reviews.get_page(request.GET.get("history"))
+    evidence_page = evidence.get_page(request.GET.get("evidence"))
+    history = sorted(reviews_page.object_list, key=lambda review: (review.reviewed_at, review.pk))
     context = {
         "commitment": commitment,
         "document": document,
@@ -182,8 +207,10 @@ def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
         ),
         "section_path": paths.get(commitment.section_id, []) if commitment.section_id else [],
         "sectors": commitment.sectors_in_order,
-        "evidence": list(commitment.evidence.all()),
+        "evidence": list(evidence_page.object_list),
+        "evidence_page": evidence_page,
         "history": history,
+        "history_page": reviews_page,
         "cite_url": request.build_absolute_uri(commitment.get_absolute_url()),
         "accessed": timezone.localdate(),
         "feed_query": urlencode({"commitment": commitment.reference}),

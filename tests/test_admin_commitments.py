@@ -157,7 +157,7 @@ def test_a_colleagues_save_between_the_check_and_the_write_lands_on_the_form(
 
     def colleague_saves_first(**kwargs: Any) -> Any:
         services.assign_owner(
-            commitments=[commitment.pk], owner=UserFactory.create(username="lee"), actor=None
+            commitments=[commitment.pk], owner=UserFactory.create(username="lee", is_staff=True), actor=None
         )
         return original(**kwargs)
 

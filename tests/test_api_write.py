@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from commitments import services
@@ -173,7 +174,9 @@ def test_version_is_rechecked_under_the_lock(
     original = services.update_commitment
 
     def racing(**kwargs: Any) -> Commitment:
-        services.assign_owner(commitments=[commitment.pk], owner=UserFactory.create(), actor=None)
+        services.assign_owner(
+            commitments=[commitment.pk], owner=UserFactory.create(is_staff=True), actor=None
+        )
         return original(**kwargs)
 
     monkeypatch.setattr(services, "update_commitment", racing)
@@ -251,7 +254,7 @@ def test_reviews_cannot_be_changed_or_deleted(clients: dict[str, APIClient], com
 def test_lead_patches_owner_sectors_and_target_date(
     clients: dict[str, APIClient], commitment: Commitment
 ) -> None:
-    UserFactory.create(username="owner1")
+    UserFactory.create(username="owner1", is_staff=True)
     client = clients["lead"]
     response = client.patch(
         f"/api/v1/commitments/{commitment.reference}/",
@@ -363,3 +366,18 @@ def test_evidence_cannot_move_to_another_commitment(
     )
     assert response.status_code == 400
     assert Evidence.objects.get().commitment == commitment
+
+
+@pytest.mark.parametrize("fields", [{"is_staff": False}, {"is_staff": True, "is_active": False}])
+def test_only_an_active_staff_account_can_own_a_commitment(
+    commitment: Commitment, fields: dict[str, bool]
+) -> None:
+    visitor = UserFactory.create(username="visitor", **fields)
+    client = client_for(user_in("lead", username="lee"))
+    url = f"/api/v1/commitments/{commitment.reference}/"
+    response = client.patch(url, {"owner": "visitor"}, format="json", HTTP_IF_MATCH=client.get(url)["ETag"])
+    assert response.status_code == 400
+    assert "owner" in response.json()
+    with pytest.raises(ValidationError, match="staff"):
+        services.assign_owner(commitments=[commitment.pk], owner=visitor, actor=None)
+    assert Commitment.objects.get(pk=commitment.pk).owner_id is None

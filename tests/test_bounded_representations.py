@@ -457,3 +457,38 @@ def test_the_migration_names_rows_already_too_long_rather_than_failing_on_the_fi
         in str(refusal.value)
     )
     assert Evidence.objects.get().excerpt == ""  # rolled back, constraint and all
+
+
+# --- The public page ----------------------------------------------------------------------------------
+
+
+def public_page(commitment: Commitment, query: str = "") -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(f"/commitments/{commitment.reference}/{query}")
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def test_the_public_page_shows_a_page_of_history_and_links_to_the_older_ones() -> None:
+    commitment = CommitmentFactory.create()
+    add_reviews(commitment, 60)
+    add_evidence(commitment, 55)
+    html, _ = public_page(commitment)
+    assert html.count('<li id="review-') == 50
+    assert html.count('<li id="evidence-') == 50
+    assert "1–50 of 60, newest first" in html
+    assert "?history=2#history-heading" in html
+    assert "?evidence=2#evidence-heading" in html
+    older, _ = public_page(commitment, "?history=2")
+    assert older.count('<li id="review-') == 10
+    newest = Review.objects.filter(commitment=commitment).order_by("-reviewed_at", "-pk").first()
+    assert newest is not None
+    assert f'id="review-{newest.pk}"' in html
+    assert f'id="review-{newest.pk}"' not in older
+
+
+def test_the_public_page_costs_the_same_queries_for_30_and_60_reviews() -> None:
+    short, long = CommitmentFactory.create(), CommitmentFactory.create()
+    add_reviews(short, 30)
+    add_reviews(long, 60)
+    assert public_page(short)[1] == public_page(long)[1]

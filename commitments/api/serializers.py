@@ -419,7 +419,7 @@ class CommitmentUpdateSerializer(RejectUnknownFields):
 
     owner = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=get_user_model().objects.filter(is_active=True, is_staff=True),
         allow_null=True,
         required=False,
         help_text="Username of the analyst who keeps this commitment current, or null.",
