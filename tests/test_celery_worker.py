@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from celery import Celery
 from django.db import connection
 
 from commitments.choices import ReminderState
@@ -304,3 +306,69 @@ def test_when_a_pool_process_is_killed_mid_send_the_run_is_redelivered_and_a_sec
     mail = digests_by_recipient(mail_folder)
     assert {address: len(messages) for address, messages in mail.items()} == dict.fromkeys(team, 1)
     assert sorted(r.attempts for r in sent_reminders().values()) == [1] * (len(team) - 1) + [2]
+
+
+class PrivateRedis:
+    """A redis-server of this test's own on a free port (no persistence, like the one CI runs), so
+    stopping it disturbs no other test."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> PrivateRedis:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(self._answers, "the private Redis to answer")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_connect_timeout=0.2).ping())
+        except redis.exceptions.ConnectionError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def test_a_worker_whose_broker_restarts_reconnects_and_runs_what_comes_next(
+    workers: Callable[..., Worker], queue: str, team: list[str], tmp_path: Path
+) -> None:
+    broker = PrivateRedis().start()
+    try:
+        worker = workers(REDIS_URL=broker.url)
+        broker.stop()
+        worker.wait_for_log(lambda log: "Connection to broker lost" in log, "the worker to notice")
+        time.sleep(2)  # an outage, not a blink
+        broker.start()
+        # A run sent to the restarted broker (beat, or `manage.py send_reminders`, would send the day's).
+        with Celery(broker=broker.url) as client:
+            sent = client.send_task(
+                "commitments.tasks.send_reminders", kwargs={"day": DAY.isoformat()}, queue=queue
+            )
+        worker.wait_for_log(lambda log: f"[{sent.id}] succeeded" in log, "the run after the restart")
+    finally:
+        broker.stop()
+    mail = digests_by_recipient(tmp_path / "mail")
+    assert {address: len(messages) for address, messages in mail.items()} == dict.fromkeys(team, 1)
+    assert worker.process is not None
+    assert worker.process.poll() is None  # the same worker, still up
