@@ -3,13 +3,14 @@ them, and fail instead when TRACKER_REQUIRE_SERVICES=1 (set by CI)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from tests.environment import missing_service
 from tests.factories import UserFactory
@@ -37,6 +38,69 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         problem = _redis_reachable()
         if problem:
             missing_service(problem)
+
+
+# CI runs the suite as an app role (TRACKER_TEST_APP_ROLE), not as the tables' owner.
+APP_ROLE = os.environ.get("TRACKER_TEST_APP_ROLE", "")
+OWNER: list[str] = []  # the role that created the test database, once the session knows it
+
+
+def _act_as_app_role(sender: Any, connection: Any, **kwargs: Any) -> None:
+    # Each new connection of the owner's (the test client's, a thread's) acts as the app role.
+    if connection.vendor == "postgresql" and connection.settings_dict["USER"] == OWNER[0]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {APP_ROLE}")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """With TRACKER_TEST_APP_ROLE set on PostgreSQL (CI sets it), the tests' queries run as that role,
+    with the rights `grant_app_role` gives the app in production, not as the owner that created and
+    migrated the test database: every connection does SET ROLE first. One right more, in the test
+    database only: TRUNCATE, with which pytest-django empties the tables after a transactional test.
+    Tests of what only the owner does (bulk loading, restoring, ANALYZE, the triggers themselves)
+    ask for `as_owner`. tests/test_app_role.py proves the production rights with a role of its own."""
+    OWNER.append(connection.settings_dict["USER"])
+    if not APP_ROLE or connection.vendor != "postgresql":
+        yield
+        return
+    from django.core.management import call_command
+    from django.db.backends.signals import connection_created
+
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') "
+                f"THEN CREATE ROLE {APP_ROLE} NOLOGIN; END IF; END $$"
+            )
+            cursor.execute(f"GRANT {APP_ROLE} TO CURRENT_USER")
+        call_command("grant_app_role", APP_ROLE, verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+    connection_created.connect(_act_as_app_role)
+    connection.close()
+    yield
+    connection_created.disconnect(_act_as_app_role)
+    connection.close()  # the owner drops the test database
+
+
+@pytest.fixture
+def as_owner(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """This test acts as the tables' owner, as the operation it tests is the owner's to run."""
+    if not APP_ROLE or connection.vendor != "postgresql":
+        yield
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    yield
+    with django_db_blocker.unblock(), contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {APP_ROLE}")
+
+
+def connect_as(role: str) -> None:
+    """Let the queries that follow run as `role`, logged in as it (outside any transaction of a test)."""
+    connection.close()
+    connection.settings_dict["USER"] = role
 
 
 @pytest.fixture(autouse=True)

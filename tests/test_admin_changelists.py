@@ -108,6 +108,7 @@ def counts(queries: CaptureQueriesContext) -> list[str]:
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("as_owner")  # it sets the planner's statistics by hand, which is the owner's right
 @pytest.mark.parametrize("model", ["commitments_commitment", "commitments_review", "commitments_evidence"])
 def test_a_large_unfiltered_changelist_takes_the_planners_estimate_instead_of_counting(
     model: str, lead: Any, monkeypatch: pytest.MonkeyPatch

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from commitments import services
 from commitments.models import Commitment, Evidence, Review
+from tests.conftest import APP_ROLE, OWNER, connect_as
 from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -24,20 +25,20 @@ ROLE = "tracker_app_test"
 @pytest.fixture
 def as_app_role() -> Iterator[None]:
     """Grant the role its rights (as the owner), then let every query of the test run as it."""
+    before = connection.settings_dict["USER"]
+    connect_as(OWNER[0])
     with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")  # the owner itself, even where the suite acts as an app role
         cursor.execute(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') "
             f"THEN CREATE ROLE {ROLE} LOGIN; END IF; END $$"
         )
     call_command("grant_app_role", ROLE, verbosity=0)
-    owner = connection.settings_dict["USER"]
-    connection.close()
-    connection.settings_dict["USER"] = ROLE
+    connect_as(ROLE)
     try:
         yield
     finally:
-        connection.close()
-        connection.settings_dict["USER"] = owner
+        connect_as(before)
 
 
 @pytest.fixture
@@ -120,3 +121,14 @@ def test_after_every_attempt_the_record_is_as_it_was(record: Evidence, as_app_ro
     assert (review.rationale, review.status_after) == ("Launched.", "achieved")
     assert Commitment.objects.get(pk=record.commitment_id).status == "achieved"
     assert Evidence.objects.get(pk=record.pk).title == "Launch confirmed"
+
+
+@pytest.mark.skipif(
+    not APP_ROLE, reason="set TRACKER_TEST_APP_ROLE (CI does) to run the suite as the app role"
+)
+def test_the_suite_acts_as_the_app_role_it_was_given() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone() == (APP_ROLE,)
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            cursor.execute("UPDATE commitments_review SET rationale = rationale")

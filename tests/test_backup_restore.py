@@ -46,6 +46,9 @@ from tests.factories import CommitmentFactory, DocumentFactory, EvidenceFactory,
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
 OLD_PASSWORD = "correct horse battery staple"  # UserFactory's
 
+# A restore resets the id sequences: the owner's work, as in production (docs/reliability.md).
+pytestmark = pytest.mark.usefixtures("as_owner")
+
 
 def _rich_dataset() -> dict[str, Commitment]:
     """A row in every table the export covers, with timestamps in the past and text beyond ASCII."""

@@ -434,6 +434,7 @@ def test_postgresql_counts_characters_not_bytes_and_refuses_a_direct_insert() ->
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("as_owner")  # migrations run as the owner
 def test_the_migration_names_rows_already_too_long_rather_than_failing_on_the_first() -> None:
     migration = importlib.import_module("commitments.migrations.0014_bounded_texts")
     evidence = EvidenceFactory.create()

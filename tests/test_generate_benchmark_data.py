@@ -27,6 +27,9 @@ from commitments.models import (
 )
 from tests.factories import CommitmentFactory, EvidenceFactory
 
+# Loading the dataset (COPY, sequences moved past the loaded ids) is the owner's work, as in production.
+pytestmark = pytest.mark.usefixtures("as_owner")
+
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
 COMMITMENTS = 1000  # two documents
 

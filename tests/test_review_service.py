@@ -173,6 +173,7 @@ def test_database_refuses_a_status_change_review_without_rationale() -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("as_owner")  # the triggers, even for the owner (the app role lacks the rights)
 def test_database_refuses_raw_sql_that_rewrites_history() -> None:
     services.record_review(
         commitment=CommitmentFactory.create(),
