@@ -84,6 +84,21 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     connection.close()  # the owner drops the test database
 
 
+@pytest.fixture(autouse=True)
+def acts_as_app_role(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """Every test that uses the database starts acting as the app role, whatever a test before it
+    left behind (inside a test's transaction the SET ends with it; outside, it holds)."""
+    if not APP_ROLE or connection.vendor != "postgresql":
+        return
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {APP_ROLE}")
+
+
 @pytest.fixture
 def as_owner(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """This test acts as the tables' owner, as the operation it tests is the owner's to run."""
@@ -93,6 +108,12 @@ def as_owner(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("RESET ROLE")
     yield
+    if not connection.in_atomic_block:
+        # A transactional test: close, and the next connection acts as the app role again. (Left
+        # open, it would outlive the test where a later one swaps the thread's connections, as
+        # Playwright's event loop does, and hold the test database open at its teardown.)
+        connection.close()
+        return
     with django_db_blocker.unblock(), contextlib.suppress(DatabaseError), connection.cursor() as cursor:
         cursor.execute(f"SET ROLE {APP_ROLE}")
 
