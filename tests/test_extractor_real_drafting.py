@@ -343,3 +343,15 @@ def test_goal_lines_and_quantified_aims_are_targets() -> None:
         "To increase non-oil revenue from SAR 163 billion to SAR 1 trillion",
         "Our aim is to localize over 50 percent of military spending by 2030.",
     ]
+
+
+def test_an_aim_with_a_figure_in_words_and_a_date_is_a_target() -> None:
+    assert found(
+        "We aim to provide jobs for an additional million citizens by 2020.\n\n"
+        "We are determined to ensure the fund reaches SAR 97 billion by 2020.\n\n"
+        "We are determined to shift the culture of the public sector.\n\n"
+        "We aim to double the million-strong membership one day.\n"
+    ) == [
+        "We aim to provide jobs for an additional million citizens by 2020.",
+        "We are determined to ensure the fund reaches SAR 97 billion by 2020.",
+    ]

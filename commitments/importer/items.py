@@ -290,12 +290,14 @@ def is_target_statement(text: str) -> bool:
 
 _AIM_RE = re.compile(
     r"\b(?:we|our)\s+(?:\w+\s+){0,2}?(?:aim|aims|goal|goals|target|targets|ambition|objective)\b"
-    r"|\bwe\s+have\s+set\s+ourselves\b",
+    r"|\bwe\s+have\s+set\s+ourselves\b|\bwe\s+(?:are|remain)\s+(?:\w+\s+)?determined\s+to\b",
     re.IGNORECASE,
 )
 _AIM_FIGURE_RE = re.compile(
     r"\d[\d,.]*\s*(?:%|percent|per\s+cent|percentage\s+points|million|billion|gigawatts?)"
-    r"|\btop\s+\d+|\bby\s+(?:19|20)\d\d\b.*\d|\d.*\bby\s+(?:19|20)\d\d\b",
+    r"|\btop\s+\d+|\bby\s+(?:19|20)\d\d\b.*\d|\d.*\bby\s+(?:19|20)\d\d\b"
+    # "an additional million Saudis by 2020": a figure in words, with its date.
+    r"|\b(?:million|billion)\b.*\bby\s+(?:19|20)\d\d\b|\bby\s+(?:19|20)\d\d\b.*\b(?:million|billion)\b",
     re.IGNORECASE,
 )
 
