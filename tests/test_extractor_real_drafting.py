@@ -355,3 +355,16 @@ def test_an_aim_with_a_figure_in_words_and_a_date_is_a_target() -> None:
         "We aim to provide jobs for an additional million citizens by 2020.",
         "We are determined to ensure the fund reaches SAR 97 billion by 2020.",
     ]
+
+
+def test_an_intention_the_possessive_names_is_a_commitment_and_a_denied_one_is_not() -> None:
+    assert found(
+        "Data helps. It is the Government’s intention to identify the legislative measures needed.\n\n"
+        "It is not our intention to charge for public data.\n"
+    ) == ["It is the Government’s intention to identify the legislative measures needed."]
+
+
+def test_a_promise_left_elliptical_after_its_condition_is_a_commitment() -> None:
+    assert found(
+        "However, where we can open up policy without harm, we will.\n\nIf it rains, it will.\n"
+    ) == ["However, where we can open up policy without harm, we will."]

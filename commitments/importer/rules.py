@@ -39,6 +39,9 @@ MODAL_RE = re.compile(
     r"|(?P<commits>commits?(?:\s+(?:ourselves|itself|themselves|myself))?|(?:is|are)\s+committing)\s+to"
     r"(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
     r"|(?P<planning>(?:is|are)\s+(?:now\s+|also\s+)?planning)"
+    # "It is the Government's intention to identify …": the possessive names who intends.
+    r"|(?P<intention>(?:is|remains)\s+(?:the\s+[A-Z][\w’']*['’]s|our|the\s+government['’]s)\s+(?:firm\s+)?"
+    r"intention\s+to)"
     # Obligations: "agencies must …", "the Ministry is required to …", "departments are to …".
     r"|(?P<must>must)|(?P<required>(?:is|are)\s+(?:also\s+)?(?:required|obliged|obligated|to\s+be\s+required)\s+to"
     r"|(?:is|are)\s+to(?=\s+(?:\w+ly\s+)?[a-z]+\s)))\b(?![-'’])"
@@ -250,6 +253,8 @@ def find_modals(s: str) -> Iterator[Modal]:
             if not _actor_precedes(words):
                 continue
             kind = "commits-to"
+        elif match.group("intention"):
+            kind = "intention"
         else:
             kind = "going-to"
         yield Modal(match.start(), match.end(), kind, bare)
@@ -509,9 +514,11 @@ _APPLIES_RE = re.compile(r"\s+(?:apply|be\s+used)\W*$", re.IGNORECASE)
 
 
 def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | None:
-    if modal.bare:
-        return None
     pre = s[: modal.start]
+    if modal.bare:
+        # "…, where we can make progress without harm, we will.": the promise the clause before states.
+        elliptical = modal.kind == "will" and "," in pre and s[modal.end :].strip() in {".", "!"}
+        return "prose-will-elliptical" if elliptical and subject_of(pre).lower() == "we" else None
     if _DISCOURSE_RE.match(s, modal.end) or (
         _WORDING_SUBJECT_RE.search(pre) and _APPLIES_RE.match(s, modal.end)
     ):
@@ -528,6 +535,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "Under the Paperwork Reduction Act, all agencies must …": what the law requires
     if _REPORTED_RE.search(pre):
         return None  # "The 2017 plan stated that China will …", "Regulations provide that … shall"
+    if modal.kind == "intention":
+        return "prose-intention"  # the possessive says who intends: no subject to test
     verb, following = verb_after(s, modal.end)
     if not verb or verb in {"should", "may", "might", "could", "can", "would"}:
         return None  # "all agencies will should conduct …": the document hedges after all
