@@ -368,3 +368,15 @@ def test_a_promise_left_elliptical_after_its_condition_is_a_commitment() -> None
     assert found(
         "However, where we can open up policy without harm, we will.\n\nIf it rains, it will.\n"
     ) == ["However, where we can open up policy without harm, we will."]
+
+
+def test_a_deliverable_promised_as_ready_by_a_time_is_a_commitment() -> None:
+    assert found(
+        "We will host a wiki. This crowdsourcing tool will be available during autumn 2012.\n\n"
+        "The new register will be operational by 2027.\n\n"
+        "The data will be available to everyone who wants it.\n"
+    ) == [
+        "We will host a wiki.",
+        "This crowdsourcing tool will be available during autumn 2012.",
+        "The new register will be operational by 2027.",
+    ]

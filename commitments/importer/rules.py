@@ -513,6 +513,18 @@ _WORDING_SUBJECT_RE = re.compile(r"\b(?:terminology|definitions?|terms|abbreviat
 _APPLIES_RE = re.compile(r"\s+(?:apply|be\s+used)\W*$", re.IGNORECASE)
 
 
+# A deliverable promised for a time: "… will be available during autumn 2012", "… will be operational
+# by 2027". The time makes it a promise, whatever the subject ("This tool", "The new register").
+_READY_WORDS = words("available ready operational live online accessible complete completed")
+_WHEN_RE = re.compile(
+    r"\b(?:by|in|during|from|before|until|within)\s+(?:the\s+(?:end|autumn|spring|summer|winter|start|first|"
+    r"second|third|fourth)\b[^.;]{0,30}?)?(?:(?:early|mid|late)[\s-]+)?(?:(?:19|20)\d\d|january|february|march|"
+    r"april|may|june|july|august|september|october|november|december|spring|summer|autumn|fall|winter)\b"
+    r"|\b(?:later\s+this|next|this)\s+(?:year|month|spring|summer|autumn|winter)\b",
+    re.IGNORECASE,
+)
+
+
 def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | None:
     pre = s[: modal.start]
     if modal.bare:
@@ -537,6 +549,9 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "The 2017 plan stated that China will …", "Regulations provide that … shall"
     if modal.kind == "intention":
         return "prose-intention"  # the possessive says who intends: no subject to test
+    verb, following = verb_after(s, modal.end)
+    if verb == "be" and following in _READY_WORDS and _WHEN_RE.search(s, modal.end):
+        return "prose-will-be-ready"  # "This crowdsourcing tool will be available during autumn 2012."
     verb, following = verb_after(s, modal.end)
     if not verb or verb in {"should", "may", "might", "could", "can", "would"}:
         return None  # "all agencies will should conduct …": the document hedges after all
