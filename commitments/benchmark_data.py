@@ -32,6 +32,7 @@ from commitments.models import (
     ReviewCitation,
     Section,
     Sector,
+    current_method_version,
 )
 
 Row = tuple[Any, ...]
@@ -105,7 +106,10 @@ def tables() -> dict[str, Table]:
             ),
         ),
         "reviews": Table(
-            Review, _names("id commitment_id reviewer_id reviewed_at status_before status_after rationale")
+            Review,
+            _names(
+                "id commitment_id reviewer_id reviewed_at status_before status_after rationale method_version"
+            ),
         ),
         "citations": Table(ReviewCitation, _names("id review_id evidence_id")),
     }
@@ -517,6 +521,7 @@ class _Builder:
         )
         reviews: list[Row] = []
         status = Status.UNASSESSED.value
+        method = current_method_version()
         for reviewed_at in review_times:
             choices, weights = TRANSITIONS[status]
             after = rng.choices(choices, weights=weights)[0]
@@ -533,6 +538,7 @@ class _Builder:
                     status,
                     str(after),
                     rationale,
+                    method,
                 )
             )
             status = str(after)

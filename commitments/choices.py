@@ -56,3 +56,21 @@ class ReminderState(models.TextChoices):
 
     CLAIMED = "claimed", "Claimed (sending)"
     SENT = "sent", "Sent"
+
+
+class LinkStatus(models.TextChoices):
+    """What the last check of an evidence URL found (commitments/linkcheck.py)."""
+
+    UNCHECKED = "unchecked", "Not checked yet"
+    OK = "ok", "Reachable"
+    REDIRECTED = "redirected", "Reachable at another address"
+    BROKEN = "broken", "Broken"
+    REFUSED = "refused", "Refused (not a public address)"
+
+
+class SuggestionState(models.TextChoices):
+    """A public suggestion of evidence waits for an analyst, who accepts or rejects it."""
+
+    PENDING = "pending", "Waiting for review"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"

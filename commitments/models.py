@@ -21,7 +21,15 @@ from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.choices import EvidenceKind, EvidenceSignal, Priority, ReminderState, Status
+from commitments.choices import (
+    EvidenceKind,
+    EvidenceSignal,
+    LinkStatus,
+    Priority,
+    ReminderState,
+    Status,
+    SuggestionState,
+)
 from commitments.display import truncate
 from commitments.exceptions import AppendOnlyError
 from commitments.querysets import (
@@ -79,6 +87,11 @@ class HttpURLField(models.URLField):
 
     def formfield(self, **kwargs: Any) -> Any:
         return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+def current_method_version() -> str:
+    """The assessment method in force (status scale and staleness rules), docs/method.md."""
+    return str(settings.TRACKER_METHOD_VERSION)
 
 
 _Row = TypeVar("_Row", bound=models.Model)
@@ -465,6 +478,118 @@ class Evidence(RestatedRulesModel):
         return self.title
 
 
+class EvidenceLink(models.Model):
+    """The health of an evidence URL as the link checker last saw it (commitments/linkcheck.py).
+
+    Kept beside the evidence, not on it: cited evidence is frozen, its link's health is not. No row
+    means never checked ("unchecked")."""
+
+    evidence = models.OneToOneField(Evidence, on_delete=models.CASCADE, primary_key=True, related_name="link")
+    status = models.CharField(
+        "link status", max_length=12, choices=LinkStatus.choices, default=LinkStatus.UNCHECKED
+    )
+    http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    final_url = models.URLField("final URL", max_length=2000, blank=True, help_text="Where redirects ended.")
+    redirects = models.JSONField(
+        "redirects", default=list, blank=True, help_text="Each hop: [status, URL it pointed to]."
+    )
+    content_type = models.CharField("content type", max_length=200, blank=True)
+    error = models.CharField("error", max_length=300, blank=True, help_text="Why the last check failed.")
+    checked_at = models.DateTimeField("checked", null=True, blank=True)
+    next_check_at = models.DateTimeField("next check", default=timezone.now, db_index=True)
+    failure_count = models.PositiveSmallIntegerField(
+        "failures in a row", default=0, help_text="Consecutive failed checks; reset by a success."
+    )
+    claimed_until = models.DateTimeField(
+        "claimed until", null=True, blank=True, help_text="A worker is checking it until then."
+    )
+    changed_since_cited = models.BooleanField(
+        "page changed since cited",
+        default=False,
+        help_text="The page's text hash differs from the first archived copy.",
+    )
+
+    class Meta:
+        verbose_name = "evidence link"
+        constraints = [
+            models.CheckConstraint(
+                condition=_choices_condition("status", LinkStatus),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id}: {self.status}"
+
+
+class EvidenceArchive(models.Model):
+    """A copy of an evidence page's main text as fetched at one time (HTML reduced to text, a PDF's
+    text layer), capped in size. A new row is kept only when the text's hash changes."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="archives")
+    fetched_at = models.DateTimeField("fetched", default=timezone.now)
+    url = models.URLField("URL fetched", max_length=2000)
+    content_type = models.CharField("content type", max_length=200, blank=True)
+    sha256 = models.CharField("SHA-256 of the text", max_length=64)
+    size = models.PositiveIntegerField("bytes received")
+    truncated = models.BooleanField("cut at the size cap", default=False)
+    text = models.TextField("text")
+
+    class Meta:
+        verbose_name = "archived copy"
+        verbose_name_plural = "archived copies"
+        ordering = ["-fetched_at", "-pk"]
+        indexes = [models.Index(fields=["evidence", "-fetched_at"], name="archive_evidence_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id} at {self.fetched_at:%Y-%m-%d %H:%M}"
+
+
+class EvidenceSuggestion(models.Model):
+    """Evidence a member of the public proposes for a commitment. Nothing of it is shown anywhere
+    public until an analyst accepts it (it then becomes Evidence); a rejection keeps its reason."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="suggestions")
+    url = HttpURLField("URL", max_length=1000, help_text="http(s) only.")
+    note = models.TextField("what it shows", max_length=2000, validators=[MaxLengthValidator(2000)])
+    email = models.EmailField("e-mail", blank=True, help_text="Optional: told of the decision.")
+    state = models.CharField(
+        "state", max_length=10, choices=SuggestionState.choices, default=SuggestionState.PENDING
+    )
+    submitted_at = models.DateTimeField("submitted", default=timezone.now, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("decided", null=True, blank=True)
+    rejection_reason = models.TextField(
+        "reason for rejection", blank=True, max_length=2000, validators=[MaxLengthValidator(2000)]
+    )
+    evidence = models.OneToOneField(
+        Evidence, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestion"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=HTTP_URL_CONDITION, name="%(app_label)s_%(class)s_url_http"),
+            models.CheckConstraint(
+                condition=_choices_condition("state", SuggestionState),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=SuggestionState.REJECTED) | ~Q(rejection_reason=""),
+                name="%(app_label)s_%(class)s_rejection_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=SuggestionState.PENDING) | Q(decided_at__isnull=False),
+                name="%(app_label)s_%(class)s_decision_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} for {self.commitment_id} ({self.state})"
+
+
 class AppendOnlyModel(models.Model):
     """A row of the record: inserted once, never changed or deleted (the queryset and, on PostgreSQL,
     a trigger refuse the bulk and SQL paths too)."""
@@ -497,6 +622,11 @@ class Review(AppendOnlyModel):
         help_text="Required when the status changes.",
     )
     evidence = models.ManyToManyField(Evidence, through="ReviewCitation", related_name="reviews", blank=True)
+    # The assessment method (status scale and staleness rules) in force when the review was written,
+    # so a later change of method never silently reinterprets it (settings.TRACKER_METHOD_VERSION).
+    method_version = models.CharField(
+        "method version", max_length=20, default=current_method_version, editable=False
+    )
 
     objects = ReviewManager()
 

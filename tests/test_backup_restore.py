@@ -26,7 +26,7 @@ from django.test import Client
 from django.utils import timezone
 
 from commitments import backup, benchmark_data, services
-from commitments.choices import ReminderState, Status
+from commitments.choices import LinkStatus, ReminderState, Status
 from commitments.defaults import install_default_sectors, install_groups
 from commitments.models import (
     ApiToken,
@@ -34,6 +34,9 @@ from commitments.models import (
     CommitmentSector,
     Document,
     Evidence,
+    EvidenceArchive,
+    EvidenceLink,
+    EvidenceSuggestion,
     Reminder,
     Review,
     ReviewCitation,
@@ -85,6 +88,33 @@ def _rich_dataset() -> dict[str, Commitment]:
             rationale="Samples returned on 25 June 2024.",
             evidence=[evidence],
         )
+    EvidenceLink.objects.create(
+        evidence=evidence,
+        status=LinkStatus.REDIRECTED,
+        http_status=200,
+        final_url="https://example.org/chang-e-6",
+        redirects=[[301, "https://example.org/chang-e-6"]],
+        content_type="text/html",
+        checked_at=at("2024-07-01"),
+        next_check_at=at("2024-07-08"),
+        changed_since_cited=True,
+    )
+    EvidenceArchive.objects.create(
+        evidence=evidence,
+        fetched_at=at("2024-07-01"),
+        url="https://example.org/chang-e-6",
+        content_type="text/html",
+        sha256="0" * 64,
+        size=120,
+        text="嫦娥六号 returned samples.",
+    )
+    EvidenceSuggestion.objects.create(
+        commitment=items["mars"],
+        url="https://example.org/tianwen-3",
+        note="Tianwen-3 passed its design review.",
+        email="reader@example.org",
+        submitted_at=at("2025-02-01"),
+    )
     review_at(at("2025-01-10"), items["mars"], Status.IN_PROGRESS, reviewer=ana, rationale="Funded.")
     services.snooze_commitment(
         commitment=items["beidou"].pk,

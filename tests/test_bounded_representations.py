@@ -424,7 +424,7 @@ def test_postgresql_counts_characters_not_bytes_and_refuses_a_direct_insert() ->
     commitment, user = CommitmentFactory.create(), UserFactory.create()
     insert = (
         "INSERT INTO commitments_review (commitment_id, reviewer_id, reviewed_at, status_before, "
-        "status_after, rationale) VALUES (%s, %s, now(), 'unassessed', 'unassessed', %s)"
+        "status_after, rationale, method_version) VALUES (%s, %s, now(), 'unassessed', 'unassessed', %s, '1')"
     )
     with connection.cursor() as cursor:
         cursor.execute(insert, [commitment.pk, user.pk, "界" * MAX_TEXT_LENGTH])  # 60,000 bytes in UTF-8

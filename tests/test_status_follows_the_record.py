@@ -76,8 +76,8 @@ def test_a_review_inserted_without_moving_its_commitment_is_refused(reviewed: Co
     with pytest.raises(IntegrityError, match="latest review"), transaction.atomic():
         execute(
             "INSERT INTO commitments_review (commitment_id, reviewer_id, reviewed_at, status_before, "
-            "status_after, rationale) VALUES (%s, %s, clock_timestamp() + interval '1 minute', "
-            "'in_progress', 'stalled', 'By SQL')",
+            "status_after, rationale, method_version) VALUES (%s, %s, "
+            "clock_timestamp() + interval '1 minute', 'in_progress', 'stalled', 'By SQL', '2026.1')",
             [reviewed.pk, reviewer.pk],
         )
 

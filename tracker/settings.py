@@ -268,6 +268,9 @@ COMMITMENT_REVIEW_INTERVAL_DAYS: dict[str, int | None] = {
     "achieved": None,
     "not_achieved": None,
 }
+# The assessment method: the status scale and the review intervals above. Change the version whenever
+# either changes (docs/method.md); every review records the version it was written under.
+TRACKER_METHOD_VERSION = os.environ.get("TRACKER_METHOD_VERSION", "2026.1")
 # Absolute base for links in e-mails (no request is at hand when a worker sends them).
 TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
