@@ -380,3 +380,54 @@ def test_a_deliverable_promised_as_ready_by_a_time_is_a_commitment() -> None:
         "This crowdsourcing tool will be available during autumn 2012.",
         "The new register will be operational by 2027.",
     ]
+
+
+def test_what_a_body_will_be_made_of_is_a_description_and_so_are_its_listed_parts() -> None:
+    assert found(
+        "The Institute will have a number of facets, including:\n\n"
+        "- working with business in exploiting open data\n"
+        "- training open data technologists\n\n"
+        "It will have a role in quality assuring that information.\n\n"
+        "The Government will have sufficient land to meet demand in the next ten years.\n\n"
+        "By June 2020, all agencies will have performed a capacity assessment.\n"
+    ) == [
+        "The Government will have sufficient land to meet demand in the next ten years.",
+        "By June 2020, all agencies will have performed a capacity assessment.",
+    ]
+
+
+def test_a_state_after_will_be_is_not_an_act_unless_we_pledge_it() -> None:
+    assert found(
+        "The Board will be complementary to the Commission.\n\n"
+        "The two boards will be formally separate from the Transparency Board.\n\n"
+        "We do not pretend that it will be possible to change the culture overnight.\n\n"
+        "The future will be Open.\n\n"
+        "We will be transparent about our failures.\n\n"
+        "The Chair will be responsible for providing the business case.\n\n"
+        "The new portal will be open to everyone by 2027.\n"
+    ) == [
+        "We will be transparent about our failures.",
+        "The Chair will be responsible for providing the business case.",
+        "The new portal will be open to everyone by 2027.",
+    ]
+
+
+def test_what_a_provision_means_or_a_law_requires_is_not_a_commitment() -> None:
+    assert found(
+        "This means that all government data will be accessible through one portal.\n\n"
+        "The new section means that a public authority will now have a responsibility to release it.\n\n"
+        "Under the new Datasets Section, a public authority must consider its publication scheme.\n\n"
+        "We will publish the guidance by March.\n"
+    ) == ["We will publish the guidance by March."]
+
+
+def test_it_after_a_thing_is_that_thing_but_after_a_promise_spelled_out_it_is_the_promise() -> None:
+    assert found(
+        "This will provide a single point of access. It will serve as a networking tool for firms.\n\n"
+        "We will strengthen space law. This will include studying regulations on orbits. It will also "
+        "include formulating rules on debris.\n"
+    ) == [
+        "We will strengthen space law.",
+        "This will include studying regulations on orbits.",
+        "It will also include formulating rules on debris.",
+    ]

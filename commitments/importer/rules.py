@@ -116,7 +116,7 @@ _BY_OTHERS_RE = re.compile(
 )
 _UNDER_LAW_RE = re.compile(
     r"^(?:under|according\s+to|pursuant\s+to|in\s+accordance\s+with)\s+(?:the\s+)?(?:[\w-]+\s+){0,6}?"
-    r"(?:act|law|regulations?|directive|code|statute|ordinance|section\s+\d+)\b",
+    r"(?:act|law|regulations?|directive|code|statute|ordinance|section|provisions?|legislation)\b",
     re.IGNORECASE,
 )
 _CONNECTIVE_RE = re.compile(r"^(?:thus|hence|therefore|consequently)\b", re.IGNORECASE)
@@ -294,7 +294,18 @@ def verb_after(s: str, end: int) -> tuple[str, str]:
 
 
 def _is_participle(word: str) -> bool:
-    return (word.endswith("ed") and len(word) > 3) or word in _IRREGULAR_PARTICIPLES or word.endswith("en")
+    return (
+        (word.endswith("ed") and len(word) > 3)
+        or word in _IRREGULAR_PARTICIPLES
+        or (word.endswith("en") and word not in _NOT_PARTICIPLES)
+    )
+
+
+# Words in -en that are not participles: "will be open", "will be even more".
+_NOT_PARTICIPLES = words(
+    """open often even seven eleven ten green keen citizen citizens women children garden kitchen burden
+    token screen between sudden golden wooden heaven oven linen dozen happen listen"""
+)
 
 
 _INTERRUPTION_RE = re.compile(
@@ -353,8 +364,8 @@ def is_actor(subject: str) -> bool:
     lowered = [w.lower() for w in words]
     if len(words) == 1 and lowered[0] in {"we", "it", "they", "i"}:
         return True
-    if lowered[0] in {"you", "there"}:
-        return False
+    if lowered[0] in {"you", "there"} or lowered in (["this"], ["these"], ["that"], ["those"]):
+        return False  # "This will provide …": a thing spoken of, capitalised only by the sentence start
     if _SITE_NAME_RE.match(subject.strip()):
         return True  # "Data.gov will serve as …", "www.data.gov.uk will publish …": a named service
     if _DOC_SELF_RE.fullmatch(head_noun(lowered)):
@@ -428,7 +439,10 @@ def _pronoun_stands_for_actor(previous: str) -> bool:
     head = s[: modal.start] if modal else (s[: verb.start()] if verb else " ".join(s.split()[:6]))
     subject = subject_of(head)
     lowered = subject.lower()
-    return lowered in {"it", "they", ""} or is_named_actor(subject) or is_actor(subject)
+    if lowered in {"it", "they", ""} or is_named_actor(subject) or is_actor(subject):
+        return True
+    # "This will include studying … It will also include …": the promise before, spelled out further.
+    return lowered in {"this", "these"} and classify(previous) is not None
 
 
 _BY_ACTOR_RE = re.compile(
@@ -443,7 +457,7 @@ _EXISTENTIAL_DELIVERABLE_RE = re.compile(
     r"changes?\s+in\s+demand|pressure|uncertaint))",
     re.IGNORECASE,
 )
-_WHICH_MEANS_RE = re.compile(r"\bwhich\s+means\b", re.IGNORECASE)
+_WHICH_MEANS_RE = re.compile(r"\b(?:which\s+means|means\s+that)\b", re.IGNORECASE)
 _PERMISSIVE_RE = re.compile(r"(?<!who\s)(?<!which\s)(?<!that\s)\b(?:may|might|could|should)\b", re.IGNORECASE)
 # "…, so we'll …", "…; the Ministry will …", "… and all departments will …": a clause of its own.
 _NEW_CLAUSE_RE = re.compile(r";|,\s+(?:so|and|but|while|yet)\b|\s+and\s+(?:\w+\s+){0,3}?(?:we|all|the|it)\b")
@@ -485,6 +499,7 @@ _OUTCOME_NOUNS = words(
 )
 # "… will be achieved through a work programme …": how the government will bring the outcome about.
 _BY_MEANS_RE = re.compile(r"\s+be\s+(?:\w+\s+){1,2}?(?:through|via|by\s+means\s+of|by\s+\w+ing)\b", re.I)
+_TIME_SUBJECTS = words("future world decade decades century era age years months times")
 _CHANGE_VERBS = words(
     """grow rise increase decrease decline fall drop expand shrink accelerate slow worsen double triple
     climb soar surge"""
@@ -515,13 +530,31 @@ _APPLIES_RE = re.compile(r"\s+(?:apply|be\s+used)\W*$", re.IGNORECASE)
 
 # A deliverable promised for a time: "… will be available during autumn 2012", "… will be operational
 # by 2027". The time makes it a promise, whatever the subject ("This tool", "The new register").
-_READY_WORDS = words("available ready operational live online accessible complete completed")
+_READY_WORDS = words("available ready operational live online accessible complete completed open")
 _WHEN_RE = re.compile(
     r"\b(?:by|in|during|from|before|until|within)\s+(?:the\s+(?:end|autumn|spring|summer|winter|start|first|"
     r"second|third|fourth)\b[^.;]{0,30}?)?(?:(?:early|mid|late)[\s-]+)?(?:(?:19|20)\d\d|january|february|march|"
     r"april|may|june|july|august|september|october|november|december|spring|summer|autumn|fall|winter)\b"
     r"|\b(?:later\s+this|next|this)\s+(?:year|month|spring|summer|autumn|winter)\b",
     re.IGNORECASE,
+)
+
+
+# What a body or thing will consist of or be for: "will have a number of facets", "will have a role in".
+_MAKEUP_RE = re.compile(
+    r"\s+(?:\w+ly\s+)?have\s+(?:(?:a\s+(?:number|range|variety)\s+of|several|many|various|two|three|four|five|"
+    r"six|\d+)\s+(?:\w+\s+)?(?:facets|parts|components|elements|strands|functions|roles|members|sections|"
+    r"features|aspects|dimensions|pillars|layers|stages|phases)|an?\s+(?:\w+\s+)?role\s+(?:in|to)\b)",
+    re.IGNORECASE,
+)
+
+
+# Words after "will be" that do not make it a plain adjective ("will be complementary"): articles,
+# prepositions ("will be in place"), duties ("responsible for"), capacities ("able to").
+_NOT_ADJECTIVES = words(
+    """a an the to in on at by from with for of into within under there here one two three four five six
+    seven eight nine ten first second third last only responsible accountable able subject more less
+    fully free"""
 )
 
 
@@ -602,6 +635,19 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "We will never forget …", "We will remember our obligations": a stance
     if not passive and head_of(subject) in _PEOPLE_AND_ECONOMY and not _names_a_body(subject):
         return None  # "Our people will amaze the world", "Our economy will provide …": not an act
+    if verb == "have" and _MAKEUP_RE.match(s, modal.end):
+        return None  # "The Institute will have a number of facets, including:": what it will be made of
+    if (
+        verb == "be"
+        and not passive
+        and following
+        and following not in _NOT_ADJECTIVES
+        and following not in _READY_WORDS
+        and not following.endswith("ing")
+        and not _quantity_follows(s, modal.end)
+        and subject.lower() not in {"we", "i"}
+    ):
+        return None  # "The Board will be complementary to …", "it will be possible": a state, not an act
     if verb == "be" and following == "to" and head_of(subject) in _DUTY_NOUNS:
         return "prose-will"  # "Our priority will be to support …", "A key role … will be to work with …"
     if not passive and (_THIRD_PARTY_RE.match(subject) or subject.lower() in {"others", "many", "some"}):
@@ -609,6 +655,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     head = head_noun([w.lower() for w in WORD_RE.findall(subject)] or [""])
     if passive and head in _OUTCOME_NOUNS and not _BY_MEANS_RE.match(s, modal.end):
         return None  # "The majority of the benefits will be achieved by 2030": an outcome foreseen
+    if head in _TIME_SUBJECTS and not passive:
+        return None  # "The future will be Open.", "The next decade will see …": a prediction
     if not actor and _changes_by_itself(s, modal.end):
         return None  # "Demand for launches will continue to grow": a trend, not an act
     if subject.lower() == "you" or subject.lower().startswith("you "):
