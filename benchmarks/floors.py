@@ -399,6 +399,8 @@ def copy_floor(where: sql.Composable, staleness: Staleness, time_zone: str, site
         "  c.status, {label}, COALESCE(u.username, ''), c.priority, c.target_date, "
         "  to_char(c.last_reviewed_at AT TIME ZONE {zone}, 'YYYY-MM-DD\"T\"HH24:MI:SS'), "
         "  CASE WHEN {stale} THEN 'yes' ELSE 'no' END, "
+        "  CASE WHEN c.target_date < {today} AND c.status NOT IN ('achieved', 'not_achieved') "
+        "    THEN 'yes' ELSE 'no' END, "
         "  (SELECT count(*) FROM commitments_evidence e WHERE e.commitment_id = c.id), "
         "  COALESCE((SELECT r.rationale FROM commitments_review r WHERE r.commitment_id = c.id "
         "            ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1), ''), "
@@ -418,6 +420,7 @@ def copy_floor(where: sql.Composable, staleness: Staleness, time_zone: str, site
             label=label,
             zone=sql.Literal(time_zone),
             stale=stale,
+            today=sql.Literal(datetime.datetime.now(ZoneInfo(time_zone)).date()),
             site=sql.Literal(site),
             where=where,
             order=sql.SQL(ORDER),
@@ -432,9 +435,9 @@ def copy_floor(where: sql.Composable, staleness: Staleness, time_zone: str, site
 
 
 def csv_key(body: bytes) -> Any:
-    """The rows as (reference, document, status, owner, stale, evidence count), sorted: the export and the
-    floor agree on which commitments and what they say, whatever the order of ties."""
+    """The rows as (reference, document, status, owner, stale, overdue, evidence count), sorted: the export
+    and the floor agree on which commitments and what they say, whatever the order of ties."""
     text = body.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text))
     next(reader, None)  # the header
-    return sorted((row[0], row[1], row[5], row[7], row[11], int(row[12])) for row in reader if row)
+    return sorted((row[0], row[1], row[5], row[7], row[11], row[12], int(row[13])) for row in reader if row)

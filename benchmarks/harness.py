@@ -56,6 +56,15 @@ HTML_HEADERS = {"Accept": "text/html"}
 CSV_HEADERS = {"Accept": "text/csv"}
 UNLIMITED = "1000000/minute"  # the throttle still runs (a cache read and write per request), never bites
 HALF_SIZE_MARK = "benchmark: half-size reminder run"  # snooze reason of the rows the harness snoozes
+# Every evidence link checked three days ago, one in a hundred due again now (link-plan's steady state).
+STEADY_LINKS = (
+    "INSERT INTO commitments_evidencelink (evidence_id, status, http_status, final_url, redirects, "
+    "content_type, error, checked_at, next_check_at, failure_count, claimed_until, changed_since_cited) "
+    "SELECT id, 'ok', 200, url, '[]', 'text/html', '', now() - interval '3 days', "
+    "CASE WHEN mod(id, 100) = 0 THEN now() - interval '1 hour' ELSE now() + interval '4 days' END, "
+    "0, NULL, false "
+    "FROM commitments_evidence"
+)
 
 
 # --- Figures -----------------------------------------------------------------------------------------
@@ -187,6 +196,7 @@ PATH_NAMES = (
     "public-document",
     "public-feed",
     "reminders",
+    "link-plan",
     "extraction",
 )
 
@@ -948,6 +958,58 @@ class Bench:
         )
         self.add(row)
 
+    # --- The link checker's planning, in-process as the beat job runs it: report only ---
+
+    def link_plan(self) -> None:
+        """plan_batch (commitments/linkcheck.py) over every evidence row, twice: before any link was checked
+        (its first batch makes the link rows it claims) and in the steady state (every link checked, 1 in
+        100 due). Each repetition runs in a transaction that is rolled back: the dataset keeps no link."""
+        if not self.options.wants("link-plan"):
+            return
+        from django.conf import settings
+        from django.db import connection, transaction
+
+        from commitments import linkcheck
+        from commitments.models import Evidence
+
+        limit = int(settings.TRACKER_LINK_CHECK_BATCH)
+
+        def once(steady: bool) -> tuple[float, int, int]:
+            statements = 0
+
+            def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+                nonlocal statements
+                statements += 1
+                return execute(sql, params, many, context)
+
+            with transaction.atomic():
+                if steady:
+                    with connection.cursor() as cursor:
+                        cursor.execute(STEADY_LINKS)
+                with connection.execute_wrapper(count):
+                    started = time.perf_counter()
+                    batch = linkcheck.plan_batch(limit=limit)
+                    seconds = time.perf_counter() - started
+                transaction.set_rollback(True)
+            return seconds, statements, len(batch.evidence_ids)
+
+        evidence = Evidence.objects.count()
+        once(False)  # warm-up
+        first = [once(False) for _ in range(self.options.reps)]
+        steady = [once(True) for _ in range(max(2, self.options.reps // 4))]
+        row = Row("link-plan", f"link-check batch plan over {evidence:,} evidence", "report only")
+        row.timed([run[0] for run in first])
+        # The same queries and a full batch every time, whatever the number of rows.
+        row.same = all(run[1:] == first[0][1:] for run in first) and first[0][2] == min(limit, evidence)
+        row.same = row.same and all(run[1:] == steady[0][1:] for run in steady)
+        steady_ms = statistics.median(run[0] for run in steady) * 1000
+        row.notes = (
+            f"{first[0][1]} queries for a batch of {first[0][2]} (no link checked yet); steady state "
+            f"(1 in 100 due): {steady_ms:.1f} ms, {steady[0][1]} queries; in-process, rolled back"
+        )
+        row.extra.update(queries=first[0][1], steady_ms=steady_ms, steady_queries=steady[0][1], batch=limit)
+        self.add(row)
+
     # --- The public pages: report only ---
 
     def public(self) -> None:
@@ -1055,6 +1117,10 @@ NOTES = """\
   locmem e-mail backend, its queries captured; the day's `Reminder` rows are deleted before each run so
   each sends every digest. Run again with every other commitment snoozed (restored afterwards) to show
   that the query count follows the number of digests, not of commitments.
+- **Link-check planning.** `commitments.linkcheck.plan_batch()` for one beat batch
+  (`TRACKER_LINK_CHECK_BATCH`), in-process, in a transaction rolled back after each repetition: over every
+  evidence row before any link was checked (the batch makes the link rows it claims), and in the steady
+  state (every link checked, 1 in 100 due). Its statements are counted: the same whatever the size.
 - **Extraction.** `benchmarks.extraction.run(pages=300, formats=["txt"])`, in-process.
 """
 
@@ -1157,6 +1223,7 @@ def run(options: Options) -> list[Row]:
         finally:
             server.stop()
     bench.reminders()
+    bench.link_plan()
     bench.extraction()
     report = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

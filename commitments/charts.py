@@ -46,6 +46,7 @@ class Bar:
     y: int
     segments: list[Segment]
     cells: list[int]  # the count of each status, in the scale's order (the table's columns)
+    overdue: int = 0  # past the target date and not final (a column of the table, not drawn)
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,17 @@ def stacked_bars(
         label = row["label"] or "No sector"
         bars.append(
             Bar(
-                row["group"], label, row["total"], index * (bar_height + gap), segments, _cells(row["counts"])
+                row["group"],
+                label,
+                row["total"],
+                index * (bar_height + gap),
+                segments,
+                _cells(row["counts"]),
+                row["overdue"],
             )
         )
     height = max(len(bars) * (bar_height + gap) - gap, bar_height)
-    total = Bar(None, "All", overall["total"], 0, [], _cells(overall["counts"]))
+    total = Bar(None, "All", overall["total"], 0, [], _cells(overall["counts"]), overall["overdue"])
     return StackedBars(bars, width, height, label_width, plot_width, bar_height, legend(), total)
 
 

@@ -44,6 +44,10 @@ _READ_ALL = [
 # Everyone keeps their own API tokens (services.issue_api_token: only for themselves).
 _OWN_TOKENS = ["commitments.view_apitoken", "commitments.add_apitoken", "commitments.change_apitoken"]
 
+# Analysts and leads triage the evidence the public suggests (accept or reject: a change); a lead may
+# also delete spam. No one adds one in the admin: they come from the public pages.
+_TRIAGE = ["commitments.view_evidencesuggestion", "commitments.change_evidencesuggestion"]
+
 # Analysts record reviews and curate evidence; leads also run the catalogue and assign work.
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     "analyst": [
@@ -52,6 +56,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "commitments.add_review",
         "commitments.add_evidence",
         "commitments.change_evidence",
+        *_TRIAGE,
         *_OWN_TOKENS,
     ],
     "lead": [
@@ -64,6 +69,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
             for action in ("add", "change", "delete")
         ],
         "auth.view_user",
+        *_TRIAGE,
+        "commitments.delete_evidencesuggestion",
         *_OWN_TOKENS,
     ],
 }

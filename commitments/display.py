@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import quote
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from commitments.choices import STATUS_BADGE_COLOURS, Status
+from commitments.choices import FINAL_STATUSES, STATUS_BADGE_COLOURS, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -66,6 +67,18 @@ def status_badge_html(status: str) -> SafeString:
         foreground,
         status_label(status),
     )
+
+
+# Beside a status, never instead of it: a commitment can be overdue in any status but the final ones.
+OVERDUE_LABEL: Final = "Overdue"
+OVERDUE_TITLE: Final = "Past its target date and not in a final status"
+
+
+def overdue_badge_html(overdue: bool, css_class: str = "overdue-badge") -> SafeString:
+    """The word "Overdue" (styled by `css_class`, colour repeating the word), or nothing."""
+    if not overdue:
+        return SafeString("")
+    return format_html('<span class="{}" title="{}">{}</span>', css_class, OVERDUE_TITLE, OVERDUE_LABEL)
 
 
 def status_change_html(before: str, after: str) -> SafeString:
@@ -131,3 +144,20 @@ def status_stylesheet() -> str:
         for status, (background, foreground) in STATUS_BADGE_COLOURS.items()
     ]
     return "".join(rules)
+
+
+METHOD_DOCUMENTATION: Final = "docs/method.md"
+
+
+def method_in_force() -> dict[str, Any]:
+    """The assessment method as consumers see it (the API root's `method`): its version, the status scale
+    with the final statuses, the review interval of each status in days (null: never stale) and where
+    it is written down. Read from the settings on each call, so it is always the one reviews record."""
+    return {
+        "version": str(settings.TRACKER_METHOD_VERSION),
+        "statuses": list(Status.values),
+        "final_statuses": [status for status in Status.values if status in FINAL_STATUSES],
+        "review_interval_days": dict(settings.COMMITMENT_REVIEW_INTERVAL_DAYS),
+        "overdue": "Past its target date and not in a final status, whatever the status.",
+        "documentation": METHOD_DOCUMENTATION,
+    }

@@ -101,6 +101,7 @@ COMMITMENT_COLUMNS = (
     "target date",
     "last reviewed",
     "stale",
+    "overdue",
     "evidence count",
     "latest rationale",
     "public page",
@@ -143,7 +144,7 @@ def commitment_rows(commitments: CommitmentQuerySet, *, site: str) -> Iterator[l
     commitment's public page.
     """
     ids = list(commitments.values_list("pk", flat=True))
-    # One moment for the whole file: "stale" means the same on every row.
+    # One moment for the whole file: "stale" and "overdue" mean the same on every row.
     reader = CommitmentExportReader(at=timezone.now())
     page_pattern = site + reverse("pages:commitment", args=[URL_SLOT])
     for start in range(0, len(ids), EXPORT_CHUNK):
@@ -156,7 +157,7 @@ def commitment_rows(commitments: CommitmentQuerySet, *, site: str) -> Iterator[l
 
 def _csv_row(row: tuple[Any, ...], page_pattern: str) -> list[Any]:
     """One row of CommitmentExportReader.rows() as COMMITMENT_COLUMNS."""
-    (reference, document, section, text, sector, status, owner, priority, target, reviewed, stale,
+    (reference, document, section, text, sector, status, owner, priority, target, reviewed, stale, overdue,
      evidence, rationale) = row  # fmt: skip
     return [
         reference,
@@ -171,6 +172,7 @@ def _csv_row(row: tuple[Any, ...], page_pattern: str) -> list[Any]:
         target.isoformat() if target else "",
         timestamp(reviewed),
         "yes" if stale else "no",
+        "yes" if overdue else "no",
         evidence,
         rationale,
         # A reference no page can have (a slash in it: bad data, never from an import) gets no link, so one
@@ -210,11 +212,12 @@ def copied_commitment_csv(commitments: CommitmentQuerySet, *, site: str) -> Iter
     from commitments.models import Commitment
 
     ids = list(commitments.values_list("pk", flat=True))
-    at = timezone.now()  # one moment for the whole file: "stale" means the same on every row
+    at = timezone.now()  # one moment for the whole file: "stale" and "overdue" mean the same on every row
     columns = (
         Commitment.objects.order_by()
         .with_primary_sector()
         .with_staleness(at)
+        .with_overdue(timezone.localdate(at))
         .with_evidence_count()
         .with_latest_review(latest_rationale="rationale")
         .annotate(
@@ -231,8 +234,8 @@ def copied_commitment_csv(commitments: CommitmentQuerySet, *, site: str) -> Iter
         )
         .values_list(
             "x_id", "x_reference", "x_document", "x_section", "x_text", "primary_sector_slug",
-            "x_status", "x_owner", "x_priority", "x_target", "x_reviewed", "is_stale", "evidence_count",
-            "latest_rationale",
+            "x_status", "x_owner", "x_priority", "x_target", "x_reviewed", "is_stale", "is_overdue",
+            "evidence_count", "latest_rationale",
         )
     )  # fmt: skip
     inner, inner_params = columns.query.sql_with_params()
@@ -247,7 +250,8 @@ def copied_commitment_csv(commitments: CommitmentQuerySet, *, site: str) -> Iter
             {cell(f"CASE q.x_status {labels} ELSE q.x_status END")},
             {cell("q.x_owner")}, {cell("q.x_priority")},
             to_char(q.x_target, 'YYYY-MM-DD'), to_char(q.x_reviewed, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'),
-            CASE WHEN q.is_stale THEN 'yes' ELSE 'no' END, q.evidence_count, {cell("q.latest_rationale")},
+            CASE WHEN q.is_stale THEN 'yes' ELSE 'no' END, CASE WHEN q.is_overdue THEN 'yes' ELSE 'no' END,
+            q.evidence_count, {cell("q.latest_rationale")},
             CASE WHEN position('/' in q.x_reference) > 0 THEN NULL
                 ELSE %s || {_SEGMENT.format("q.x_reference")} || %s END
         FROM (

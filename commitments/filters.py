@@ -24,7 +24,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError as APIValidationError
 
-from commitments.choices import Priority, Status
+from commitments.choices import LinkStatus, Priority, Status
 from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
 from commitments.querysets import CommitmentQuerySet
 from commitments.validators import DATE_RANGE_VALIDATORS
@@ -50,6 +50,7 @@ UNKNOWN_COMMITMENT = (
 )
 UNKNOWN_STATUS = "Unknown status {value!r}. Statuses: {known}."
 UNKNOWN_PRIORITY = "Unknown priority {value!r}. Priorities: {known}."
+UNKNOWN_LINK_STATUS = "Unknown link status {value!r}. Link statuses: {known}."
 NOT_A_BOOLEAN = "{value!r} is neither true nor false."
 NOT_A_DATE = "Not a date: give it as YYYY-MM-DD, e.g. 2026-12-31."
 
@@ -364,8 +365,15 @@ class CommitmentFilterSet(filters.FilterSet):
     stale = StrictBooleanFilter(
         method="filter_stale",
         label="Stale",
-        help_text="true: only commitments overdue for review (each status has its own interval); "
+        help_text="true: only commitments due for a review (each status has its own interval); "
         "false: only those up to date.",
+    )
+    overdue = StrictBooleanFilter(
+        method="filter_overdue",
+        label="Overdue",
+        help_text="true: only commitments past their target date and not in a final status (achieved or "
+        "not achieved), whatever their status says; false: the rest, those without a target date "
+        "included. Late is not the same as not achieved: docs/method.md.",
     )
     due_before = date_filter(
         "target_date", "lte", label="Due on or before", help_text="Target date on or before this day."
@@ -430,6 +438,12 @@ class CommitmentFilterSet(filters.FilterSet):
         commitments = cast(CommitmentQuerySet, queryset)
         return commitments.stale() if value == "true" else commitments.fresh()
 
+    def filter_overdue(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        commitments = cast(CommitmentQuerySet, queryset)
+        return commitments.overdue() if value == "true" else commitments.not_overdue()
+
     def filter_search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return cast(CommitmentQuerySet, queryset).search(value)
 
@@ -450,10 +464,26 @@ class CommitmentFilterSet(filters.FilterSet):
 
 class EvidenceFilterSet(filters.FilterSet):
     commitment = commitment_filter()
+    link_status = MultipleChoiceParameterFilter(
+        method="filter_link_status",
+        label="Link status",
+        help_text="What the last check of its URL found, any of: unchecked, ok, redirected, broken, refused; "
+        "e.g. broken for dead links.",
+        choices=LinkStatus.choices,
+        unknown=UNKNOWN_LINK_STATUS,
+    )
 
     class Meta:
         model = Evidence
         fields: list[str] = []
+
+    def filter_link_status(self, queryset: QuerySet[Any], name: str, value: list[str]) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        matches = Q(link__status__in=value)
+        if LinkStatus.UNCHECKED in value:
+            matches |= Q(link__isnull=True)  # no row yet: never checked
+        return queryset.filter(matches)
 
 
 class ReviewFilterSet(filters.FilterSet):

@@ -1,4 +1,5 @@
-"""Forms for the analyst admin. Rules come from services.py; forms only put errors on fields."""
+"""Forms for the analyst admin and the public pages. Rules come from services.py; forms only put errors
+on fields."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
+from django.core.validators import FileExtensionValidator, URLValidator
 from django.db.models import Subquery
 from django.urls import reverse
 from django.utils.text import slugify
@@ -76,6 +77,9 @@ class CommitmentAdminForm(forms.ModelForm):
     can_assign: ClassVar[bool] = False
     can_review: ClassVar[bool] = False
     refusal: ClassVar[Exception | None] = None
+    # Evidence ids to tick in "Evidence cited" on an unsaved form (?cite=<id>: an accepted suggestion's
+    # "then start a review").
+    preselected_evidence: ClassVar[list[int]] = []
 
     class Meta:
         model = Commitment
@@ -96,6 +100,8 @@ class CommitmentAdminForm(forms.ModelForm):
         # The evidence the page shows (LatestRowsFormSet), not every piece a long record holds.
         shown = commitment.evidence.in_detail().values("pk")[: embed_limit()]
         cited.queryset = Evidence.objects.filter(pk__in=Subquery(shown)).order_by(*EVIDENCE_ORDER)
+        if not self.is_bound and self.preselected_evidence:
+            cited.initial = self.preselected_evidence
         if not self.can_assign:
             for name in ("owner", "priority", "target_date", "primary_sector", "secondary_sectors"):
                 if name in self.fields:
@@ -462,3 +468,57 @@ class DocumentImportForm(forms.Form):
                 "reference_prefix",
                 ValidationError(PREFIX_TAKEN.format(prefix=meta.reference_prefix), code="prefix_taken"),
             )
+
+
+# --- The public pages: a visitor suggests evidence ------------------------------------------------
+
+NOT_A_WEB_LINK: Final = (
+    "Enter a web address starting with http:// or https://, e.g. https://www.example.org/report."
+)
+
+
+class _WebLinkField(forms.URLField):
+    """http(s) only, with an error that says so (javascript:, data:, ftp: are refused)."""
+
+    default_validators = [URLValidator(schemes=["http", "https"], message=NOT_A_WEB_LINK)]
+
+
+class SuggestEvidenceForm(forms.Form):
+    """Evidence a visitor proposes on a commitment's public page (services.submit_suggestion files it).
+
+    `homepage` is a trap for robots: hidden from people by site.css (`.suggest-trap`), skipped by
+    screen readers and the keyboard. A filled one is thanked and discarded (views.suggest_evidence).
+    """
+
+    url = _WebLinkField(
+        label="Link",
+        max_length=1000,
+        assume_scheme="https",
+        error_messages={"invalid": NOT_A_WEB_LINK},
+        help_text="A web page, report or dataset, e.g. https://www.example.org/news/launch.",
+    )
+    note = forms.CharField(
+        label="What it shows",
+        max_length=services.SUGGESTION_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What in it bears on this commitment "
+        f"(at most {services.SUGGESTION_TEXT_LIMIT:,} characters).",
+    )
+    email = forms.EmailField(
+        label="Your e-mail (optional)",
+        required=False,
+        help_text="Only to tell you what an analyst decided; never shown or shared.",
+    )
+    homepage = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "suggest-%s")  # ids of their own: the page may carry other forms
+        super().__init__(*args, **kwargs)
+
+    @property
+    def caught_a_robot(self) -> bool:
+        return bool(self.is_bound and (self.data.get("homepage") or "").strip())

@@ -108,3 +108,41 @@ def token_limit() -> FailureLimit:
 def lockout_message() -> str:
     minutes = max(1, settings.TRACKER_LOGIN_FAILURE_WINDOW // 60)
     return f"Too many failed attempts. Try again in {minutes} minutes."
+
+
+@dataclass(frozen=True)
+class SubmissionLimit:
+    """At most `limit` submissions per `window` seconds from each client address (public forms, such
+    as evidence suggestions). Counted before the form is read, so a flood of invalid posts is limited
+    too; with the cache down it lets the submission through (fail open), as the sign-in limit does."""
+
+    scope: str
+    limit: int
+    window: int
+
+    @property
+    def minutes(self) -> int:
+        return max(1, self.window // 60)
+
+    def spend(self, address: str) -> bool:
+        """Count one submission from `address`; False if it is over the limit for this window."""
+        cache = caches["throttle"]
+        key = f"submissions:{self.scope}:{hashlib.sha256(address.encode()).hexdigest()[:32]}"
+        try:
+            if cache.add(key, 1, timeout=self.window):
+                return self.limit >= 1
+            try:
+                count = cache.incr(key)  # atomic in Redis: two processes cannot both take the last one
+            except ValueError:  # expired between add() and incr()
+                cache.add(key, 1, timeout=self.window)
+                count = 1
+        except Exception:  # the cache backend's connection errors have no common base class
+            warn_now_and_then("submissions", "Submission counter unavailable; not limiting %s", self.scope)
+            return True
+        return int(count) <= self.limit
+
+
+def suggestion_limit() -> SubmissionLimit:
+    return SubmissionLimit(
+        "suggestion", settings.TRACKER_SUGGESTION_LIMIT, settings.TRACKER_SUGGESTION_WINDOW
+    )

@@ -42,12 +42,14 @@ from commitments.querysets import (
     CommitmentSectorManager,
     DocumentManager,
     EvidenceManager,
+    EvidenceSuggestionManager,
     ReminderManager,
     ReviewCitationManager,
     ReviewManager,
     SectionManager,
     SectorManager,
     embed_limit,
+    is_overdue,
 )
 
 # Commitment references are "<prefix>-<section key>-<NN>" and appear in URLs: the prefix is capital
@@ -374,6 +376,13 @@ class Commitment(RestatedRulesModel):
         return truncate(self.text)
 
     @property
+    def overdue(self) -> bool:
+        """Past its target date and not in a final status (querysets.overdue_condition): the list
+        querysets' is_overdue annotation, else worked out from this row."""
+        annotated = getattr(self, "is_overdue", None)
+        return bool(annotated) if annotated is not None else is_overdue(self.target_date, self.status)
+
+    @property
     def latest_review(self) -> Review | None:
         """The latest review: prefetched by CommitmentQuerySet.for_api() for a whole page, else one query.
 
@@ -477,6 +486,26 @@ class Evidence(RestatedRulesModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def link_health(self) -> EvidenceLink | None:
+        """Its link's last check, None if never checked: joined by EvidenceQuerySet.with_link_health()
+        (no query), else one query."""
+        try:
+            return self.link
+        except EvidenceLink.DoesNotExist:
+            return None
+
+    @property
+    def link_status(self) -> str:
+        health = self.link_health
+        return health.status if health is not None else LinkStatus.UNCHECKED
+
+    @property
+    def is_archived(self) -> bool:
+        """It has an archived copy: annotated by with_link_health(), else one query."""
+        annotated = getattr(self, "has_archive", None)
+        return bool(annotated) if annotated is not None else self.archives.exists()
+
 
 class EvidenceLink(models.Model):
     """The health of an evidence URL as the link checker last saw it (commitments/linkcheck.py).
@@ -567,6 +596,8 @@ class EvidenceSuggestion(models.Model):
     evidence = models.OneToOneField(
         Evidence, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestion"
     )
+
+    objects = EvidenceSuggestionManager()
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Left, Replace, RowNumber
 from django.utils import timezone
 
+from commitments.choices import FINAL_STATUSES, SuggestionState
 from commitments.display import RATIONALE_PREVIEW_LENGTH
 from commitments.exceptions import AppendOnlyError
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         CommitmentSector,
         Document,
         Evidence,
+        EvidenceSuggestion,
         Reminder,
         Review,
         ReviewCitation,
@@ -65,7 +67,7 @@ def review_intervals() -> dict[str, timedelta | None]:
     }
 
 
-def _overdue_condition(
+def _late_for_review_condition(
     at: datetime, factor: int, status_field: str = "status", reviewed_field: str = "last_reviewed_at"
 ) -> Q:
     """Commitments whose last review (or creation) is older than `factor` × their status's interval.
@@ -88,12 +90,32 @@ def stale_condition(
     at: datetime | None = None, status_field: str = "status", reviewed_field: str = "last_reviewed_at"
 ) -> Q:
     """The one definition of "stale" (PRODUCT.md), for the admin filter, the API, reports and reminders."""
-    return _overdue_condition(at or timezone.now(), 1, status_field, reviewed_field)
+    return _late_for_review_condition(at or timezone.now(), 1, status_field, reviewed_field)
 
 
 def escalation_condition(at: datetime | None = None) -> Q:
     """Stale for more than twice the interval: leads are copied on the reminder."""
-    return _overdue_condition(at or timezone.now(), factor=2)
+    return _late_for_review_condition(at or timezone.now(), factor=2)
+
+
+def overdue_condition(day: date | None = None, status_field: str = "status") -> Q:
+    """The one definition of "overdue" (docs/method.md): past its target date on `day` (the site's today
+    by default) and not in a final status. Apart from the status and from staleness: late is not the same
+    as not achieved. No target date, never overdue; due today, not yet.
+
+    `status_field` can point at an annotation, so reports can ask as of a past day.
+    """
+    finished = Q(**{f"{status_field}__in": sorted(FINAL_STATUSES)})
+    return Q(target_date__lt=day or timezone.localdate()) & ~finished
+
+
+def is_overdue(target_date: date | None, status: str, day: date | None = None) -> bool:
+    """overdue_condition() for one row already in memory (a commitment read without the annotation)."""
+    return (
+        target_date is not None
+        and target_date < (day or timezone.localdate())
+        and status not in FINAL_STATUSES
+    )
 
 
 # Search folds these typographic characters to a plain one each (one for one, so PostgreSQL folds with
@@ -214,6 +236,7 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
             .defer("document__full_text")
             .with_primary_sector()
             .with_staleness(at)
+            .with_overdue(timezone.localdate(at) if at is not None else None)
         )
 
     def with_primary_sector(self) -> CommitmentQuerySet:
@@ -256,6 +279,17 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
 
     def fresh(self, at: datetime | None = None) -> CommitmentQuerySet:
         return self.exclude(stale_condition(at))
+
+    def with_overdue(self, day: date | None = None) -> CommitmentQuerySet:
+        """Annotate is_overdue (overdue_condition): the row's own columns, no join."""
+        return self.annotate(is_overdue=_flag(overdue_condition(day)))
+
+    def overdue(self, day: date | None = None) -> CommitmentQuerySet:
+        return self.filter(overdue_condition(day))
+
+    def not_overdue(self, day: date | None = None) -> CommitmentQuerySet:
+        # exclude(): a commitment without a target date is "not overdue", not unknown.
+        return self.exclude(overdue_condition(day))
 
     def in_sectors(self, slugs: Iterable[str]) -> CommitmentQuerySet:
         """Commitments whose primary or secondary sector is one of `slugs` or below one of them."""
@@ -422,9 +456,9 @@ class CommitmentExportReader:
     """Reads commitments for the CSV export a chunk of ids at a time (exports.commitment_rows).
 
     A chunk costs four index-driven queries whatever its size: the commitments' own columns (with the
-    stale flag, as of one moment for the whole file), their primary sectors, evidence counts and latest
-    rationales. Names shown by id (documents, sections, owners, sectors) are read once per file, as they
-    first appear. Correlated subqueries per row cost five times as much at 100k rows.
+    stale and overdue flags, as of one moment for the whole file), their primary sectors, evidence counts
+    and latest rationales. Names shown by id (documents, sections, owners, sectors) are read once per
+    file, as they first appear. Correlated subqueries per row cost five times as much at 100k rows.
     """
 
     def __init__(self, at: datetime) -> None:
@@ -433,16 +467,18 @@ class CommitmentExportReader:
 
     def rows(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:
         """{id: (reference, document slug, section heading, text, primary sector slug, status, owner's
-        username, priority, target date, last review time, stale, evidence count, latest rationale)}."""
+        username, priority, target date, last review time, stale, overdue, evidence count, latest
+        rationale)}."""
         from commitments.models import Commitment, CommitmentSector, Evidence, Review
 
         own = list(
             Commitment.objects.filter(pk__in=ids)
             .order_by()
             .with_staleness(self.at)
-            .values_list(  # type: ignore[misc]  # the stubs do not see the annotation
+            .with_overdue(timezone.localdate(self.at))
+            .values_list(  # type: ignore[misc]  # the stubs do not see the annotations
                 "pk", "reference", "document_id", "section_id", "text", "status", "owner_id", "priority",
-                "target_date", "last_reviewed_at", "is_stale",
+                "target_date", "last_reviewed_at", "is_stale", "is_overdue",
             )
         )  # fmt: skip
         primary = dict(
@@ -479,11 +515,12 @@ class CommitmentExportReader:
                 target_date,
                 reviewed_at,
                 stale,
+                overdue,
                 evidence.get(pk, 0),
                 rationale.get(pk, ""),
             )
             for (pk, reference, document_id, section_id, text, status, owner_id, priority, target_date,
-                 reviewed_at, stale) in own
+                 reviewed_at, stale, overdue) in own
         }  # fmt: skip
 
     def _named(self, kind: str, wanted: set[Any]) -> dict[int, str]:
@@ -515,13 +552,14 @@ class EvidenceQuerySet(models.QuerySet["Evidence"]):
         joined = self.select_related("commitment", "added_by").defer(
             "commitment__text", "commitment__lead_in", "commitment__search_document"
         )
-        return joined.with_citation_flag()
+        return joined.with_citation_flag().with_link_health()
 
     def in_detail(self) -> EvidenceQuerySet:
         """A commitment's evidence as its detail lists it (EVIDENCE_ORDER): who added it, whether a review
         cites it. Read through the commitment (its prefetch or its `evidence` manager), which every row
         then points at: no join for it."""
-        return self.select_related("added_by").with_citation_flag().order_by(*EVIDENCE_ORDER)
+        joined = self.select_related("added_by").with_citation_flag().with_link_health()
+        return joined.order_by(*EVIDENCE_ORDER)
 
     def cited(self) -> EvidenceQuerySet:
         """Evidence some review cites: part of the record, frozen."""
@@ -534,6 +572,21 @@ class EvidenceQuerySet(models.QuerySet["Evidence"]):
         from commitments.models import ReviewCitation
 
         return self.annotate(is_cited=Exists(ReviewCitation.objects.filter(evidence=OuterRef("pk"))))
+
+    def with_link_health(self) -> EvidenceQuerySet:
+        """Its link's last check (Evidence.link_health, joined: no row means never checked) and whether an
+        archived copy exists (has_archive, Evidence.is_archived): no query per row."""
+        from commitments.models import EvidenceArchive
+
+        return self.select_related("link").annotate(
+            has_archive=Exists(EvidenceArchive.objects.filter(evidence=OuterRef("pk")))
+        )
+
+    def with_dead_link(self) -> EvidenceQuerySet:
+        """Evidence whose link the checker found broken (commitments/linkcheck.py)."""
+        from commitments.choices import LinkStatus
+
+        return self.filter(link__status=LinkStatus.BROKEN)
 
 
 # How a commitment's evidence is listed (newest publication first; as Evidence.Meta.ordering, with the id
@@ -625,6 +678,25 @@ class ReviewCitationQuerySet(AppendOnlyQuerySet["ReviewCitation"]):
     """Which evidence a review cited is part of the review: append-only too."""
 
 
+class EvidenceSuggestionQuerySet(models.QuerySet["EvidenceSuggestion"]):
+    """Evidence the public proposes. None of it is read by a public page, feed or API: only the admin."""
+
+    def pending(self) -> EvidenceSuggestionQuerySet:
+        return self.filter(state=SuggestionState.PENDING)
+
+    def for_triage(self) -> EvidenceSuggestionQuerySet:
+        """The analysts' queue: the pending first (oldest first, as a queue is worked), then the decided,
+        newest decision first."""
+        # Each row names its commitment and who decided it: join them (not the commitment's text).
+        joined = self.select_related("commitment", "decided_by").only(
+            *[field.name for field in self.model._meta.concrete_fields],
+            "commitment__reference",
+            "decided_by__username",
+        )
+        waiting = Case(When(state=SuggestionState.PENDING, then=Value(0)), default=Value(1))
+        return joined.order_by(waiting, F("decided_at").desc(nulls_last=True), "submitted_at", "pk")
+
+
 # Typed managers: `Model.objects` carries the queryset's methods (django-stubs understands this form).
 DocumentManager = models.Manager.from_queryset(DocumentQuerySet)
 SectionManager = models.Manager.from_queryset(SectionQuerySet)
@@ -644,3 +716,4 @@ EvidenceManager = models.Manager.from_queryset(EvidenceQuerySet)
 ReviewManager = models.Manager.from_queryset(ReviewQuerySet)
 ReviewCitationManager = models.Manager.from_queryset(ReviewCitationQuerySet)
 ReminderManager = models.Manager.from_queryset(ReminderQuerySet)
+EvidenceSuggestionManager = models.Manager.from_queryset(EvidenceSuggestionQuerySet)

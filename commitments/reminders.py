@@ -1,7 +1,7 @@
 """The daily digest of stale commitments: who gets what, and sending each one at most once a day.
 
 Who gets what (PRODUCT.md, "Staleness and reminders"):
-- each owner gets ONE digest listing their stale commitments, most overdue first, each linked
+- each owner gets ONE digest listing their stale commitments, longest past due for review first, each linked
   to its admin page. Snoozed commitments are left out until their snooze ends;
 - stale commitments without an active owner (unassigned, or the owner's account is disabled)
   go to every lead (active member of the `lead` group with an e-mail address), in the lead's
@@ -51,7 +51,7 @@ from django.utils import timezone
 
 from commitments.choices import ReminderState
 from commitments.display import SHORT_TEXT_LENGTH, status_label, truncate
-from commitments.models import Commitment, Reminder
+from commitments.models import Commitment, Evidence, Reminder
 from commitments.querysets import review_intervals
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class DigestItem:
         details = [
             status_label(self.status),
             f"last reviewed {since}" if self.reviewed else f"never reviewed (added {since})",
-            f"overdue by {self.overdue_days} day{'' if self.overdue_days == 1 else 's'}",
+            f"review due {self.overdue_days} day{'' if self.overdue_days == 1 else 's'} ago",
         ]
         if self.owner_name:
             details.append(f"owner {self.owner_name} is disabled")
@@ -112,6 +112,17 @@ def _most_overdue_first(items: Iterable[DigestItem]) -> list[DigestItem]:
     return sorted(items, key=lambda item: (-item.overdue_days, item.reference, item.pk))
 
 
+@dataclass(frozen=True)
+class DeadLink:
+    """Evidence on one of the recipient's commitments whose link the checker found broken."""
+
+    commitment_pk: int
+    reference: str
+    title: str
+    url: str
+    checked_at: datetime | None
+
+
 @dataclass
 class Digest:
     recipient: Recipient
@@ -119,6 +130,9 @@ class Digest:
     own: list[DigestItem]
     unassigned: list[DigestItem]
     cc: list[str]
+    # Broken evidence links on the commitments the recipient owns (stale or not): they say so with the
+    # stale items, so a dead source is replaced or its archived copy cited at the next review.
+    dead_links: list[DeadLink] = field(default_factory=list)
 
     @property
     def items(self) -> list[DigestItem]:
@@ -126,7 +140,7 @@ class Digest:
 
     @property
     def listed_items(self) -> list[DigestItem]:
-        """What the e-mail lists (and the Reminder records): the most overdue of each section."""
+        """What the e-mail lists (and the Reminder records): the longest past due of each section."""
         return [*self.own[:DIGEST_LIST_LIMIT], *self.unassigned[:DIGEST_LIST_LIMIT]]
 
     @property
@@ -181,8 +195,9 @@ def _lead_recipients() -> list[Recipient]:
 def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
     """Group the stale, unsnoozed commitments into one digest per recipient.
 
-    Two queries whatever the number of commitments or owners: the leads, and the commitments
-    with their owners joined (one pass over a cursor; only a prefix of each text is read).
+    Three queries whatever the number of commitments or owners: the leads, the commitments
+    with their owners joined (one pass over a cursor; only a prefix of each text is read), and the
+    broken evidence links on those owners' commitments.
     `only` (a user) restricts the plan to that user's digest (the admin preview).
     """
     leads = _lead_recipients()
@@ -242,6 +257,7 @@ def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
         owned.setdefault(owner_id, []).append(item)
 
     unassigned = _most_overdue_first(unassigned)
+    dead_links = _dead_links(list(owners)) if owners else {}
     recipients = dict(owners)
     if unassigned:
         recipients.update({lead.pk: lead for lead in leads if only is None or lead.pk == only.pk})
@@ -258,9 +274,31 @@ def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
                 own=own,
                 unassigned=unassigned if recipient.pk in lead_pks else [],
                 cc=cc,
+                dead_links=dead_links.get(recipient.pk, []),
             )
         )
     return Plan(day=day, at=at, digests=digests, orphaned=unassigned if not leads else [])
+
+
+def _dead_links(owner_pks: list[int]) -> dict[int, list[DeadLink]]:
+    """Broken evidence links on these owners' commitments, per owner: one query for all of them."""
+    rows = (
+        Evidence.objects.with_dead_link()
+        .filter(commitment__owner_id__in=owner_pks)
+        .order_by("commitment__reference", "pk")
+        .values_list(
+            "commitment__owner_id",
+            "commitment_id",
+            "commitment__reference",
+            "title",
+            "url",
+            "link__checked_at",
+        )
+    )
+    found: dict[int, list[DeadLink]] = {}
+    for owner_pk, pk, reference, title, url, checked_at in rows:
+        found.setdefault(owner_pk, []).append(DeadLink(pk, reference, truncate(title), url, checked_at))
+    return found
 
 
 def preview_digest(user: Any, day: date | None = None) -> Digest | None:
@@ -316,10 +354,15 @@ def digest_context(digest: Digest) -> dict[str, Any]:
     if digest.unassigned:
         note = "You get these as a lead: assign an owner or review them."
         sections.append(section("Unassigned", note, digest.unassigned, "none"))
+    dead_links = [
+        (dead, f"{head}/{dead.commitment_pk}/{tail}") for dead in digest.dead_links[:DIGEST_LIST_LIMIT]
+    ]
     return {
         "digest": digest,
         "recipient": digest.recipient,
         "sections": sections,
+        "dead_links": dead_links,
+        "dead_links_more": len(digest.dead_links) - len(dead_links),
         "escalated_count": digest.escalated_count,
         "base_url": base,
     }
@@ -535,7 +578,7 @@ def deliver(digest: Digest, *, connection: Any) -> Delivery:
 def send_digests(*, day: date | None = None, dry_run: bool = False) -> RunSummary:
     """Send every digest due on `day` (default today) that has not been sent yet.
 
-    Queries: 3 to plan (leads, stale commitments, digests already sent that day), then per
+    Queries: 4 to plan (leads, stale commitments, dead links, digests already sent that day), then per
     digest sent a claim INSERT and a mark UPDATE + one INSERT of its items; nothing per
     commitment. A failed send is released and reported; the caller re-raises it to retry.
     """

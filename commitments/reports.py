@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from commitments.choices import Status
+from commitments.choices import FINAL_STATUSES, Status
 from commitments.display import status_label
 from commitments.models import Commitment, Document, Review
 from commitments.querysets import CommitmentQuerySet, ReviewQuerySet, review_intervals
@@ -87,7 +87,11 @@ def remembered(kind: str, state: str, params: dict[str, Any], compute: Callable[
     seconds = settings.TRACKER_REPORT_CACHE_SECONDS
     if seconds <= 0:
         return compute()
-    rules = (settings.TIME_ZONE, sorted(settings.COMMITMENT_REVIEW_INTERVAL_DAYS.items()))
+    rules = (
+        settings.TIME_ZONE,
+        sorted(settings.COMMITMENT_REVIEW_INTERVAL_DAYS.items()),
+        settings.TRACKER_METHOD_VERSION,
+    )
     day = timezone.localdate()
     key = repr((kind, state, sorted(params.items(), key=str), day, rules))
     cache = caches["reports"]
@@ -118,7 +122,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
 }
 GROUPINGS = tuple(_GROUPS)
 # What each group's row counts, in the order the query returns them.
-_COUNT_NAMES = ("total", *(f"n_{status.value}" for status in Status), "n_stale")
+_COUNT_NAMES = ("total", *(f"n_{status.value}" for status in Status), "n_stale", "n_overdue")
 
 
 def _reviews_of(queryset: CommitmentQuerySet) -> ReviewQuerySet:
@@ -158,10 +162,20 @@ def _stale_sql(at: datetime.datetime, connection: BaseDatabaseWrapper) -> tuple[
     return " OR ".join(clauses) or "1 = 0", params  # 1 = 0: every status may be configured never stale
 
 
+def _overdue_sql(day: datetime.date, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+    """overdue_condition() (querysets.py) over the report's derived columns: past the target date on `day`
+    and, by the status then, not final."""
+    finals = sorted(FINAL_STATUSES)
+    target = Commitment._meta.get_field("target_date").get_db_prep_value(day, connection)
+    placeholders = ", ".join(["%s"] * len(finals))
+    return f"(b.report_target < %s AND b.report_status NOT IN ({placeholders}))", [target, *finals]
+
+
 def _counts(
     queryset: CommitmentQuerySet, fields: tuple[str, ...], as_of: datetime.date | None
 ) -> list[dict[str, Any]]:
-    """Per group of `fields` (or overall, with none): total, n_<status> and n_stale, in one query.
+    """Per group of `fields` (or overall, with none): total, n_<status>, n_stale and n_overdue, in one
+    query.
 
     The inner query (the ORM's, from the caller's queryset) gives one row per commitment with its
     group fields; a LEFT JOIN to the latest reviews gives its status and last review as of the day,
@@ -175,7 +189,11 @@ def _counts(
     if as_of is not None:
         rows = rows.filter(_published(as_of))
     # The derived tables' columns are lower-case names, the same quoted (as the ORM writes them) or not.
-    columns: dict[str, Any] = {"report_id": F("pk"), "report_created": F("created_at")}
+    columns: dict[str, Any] = {
+        "report_id": F("pk"),
+        "report_created": F("created_at"),
+        "report_target": F("target_date"),
+    }
     group_columns: list[str] = []
     for n, field in enumerate(fields):
         if field != _STATUS:
@@ -198,15 +216,18 @@ def _counts(
     except EmptyResultSet:  # the selection can match nothing (an unknown sector): no query to run
         return [] if fields else [dict.fromkeys(_COUNT_NAMES, 0)]
     stale, stale_params = _stale_sql(_stale_at(as_of), connection)
+    # Overdue on the day asked about, by the status then (as_of) or now.
+    overdue, overdue_params = _overdue_sql(as_of or timezone.localdate(), connection)
     counts = ["COUNT(*)"]
     counts += ["COUNT(CASE WHEN b.report_status = %s THEN 1 END)"] * len(Status)
     counts.append(f"COUNT(CASE WHEN {stale} THEN 1 END)")
+    counts.append(f"COUNT(CASE WHEN {overdue} THEN 1 END)")
     sql = f"SELECT {', '.join([*group_columns, *counts])} FROM ({derived}) b"
     if group_columns:
         # Ordered as the ORM ordered them: the database's collation and NULL placement.
         sql += f" GROUP BY {', '.join(group_columns)} ORDER BY {', '.join(group_columns)}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*Status.values, *stale_params, *derived_params])
+        cursor.execute(sql, [*Status.values, *stale_params, *overdue_params, *derived_params])
         return [dict(zip((*fields, *_COUNT_NAMES), row, strict=True)) for row in cursor.fetchall()]
 
 
@@ -222,6 +243,7 @@ def _row(values: dict[str, Any], key: Any, label: Any) -> dict[str, Any]:
         "assessed_share": round((total - counts[Status.UNASSESSED]) / total, 4) if total else 0.0,
         "completion": round(completion / total, 4) if total else 0.0,
         "stale": values["n_stale"] or 0,
+        "overdue": values["n_overdue"] or 0,
     }
 
 
@@ -238,14 +260,16 @@ def _stale_at(as_of: datetime.date | None) -> datetime.datetime:
 
 
 def summary(queryset: CommitmentQuerySet, *, as_of: datetime.date | None = None) -> dict[str, Any]:
-    """The overall row of the progress report: counts per status, assessed share, completion, stale."""
+    """The overall row of the progress report: counts per status, assessed share, completion, stale,
+    overdue."""
     return _row(_counts(queryset, (), as_of)[0], "all", "All commitments")
 
 
 def progress(
     queryset: CommitmentQuerySet, *, group_by: str = "sector", as_of: datetime.date | None = None
 ) -> ProgressReport:
-    """Counts per status, assessed share, completion and stale count per group, plus an overall row."""
+    """Counts per status, assessed share, completion, stale and overdue counts per group, plus an overall
+    row."""
     if group_by not in _GROUPS:
         raise ValueError(f"unknown grouping {group_by!r}")
     fields = _GROUPS[group_by]
@@ -270,6 +294,7 @@ PROGRESS_CSV_COLUMNS = (
     "assessed_share",
     "completion",
     "stale",
+    "overdue",
 )
 
 
@@ -283,6 +308,7 @@ def progress_csv_rows(report: ProgressReport) -> list[list[Any]]:
             row["assessed_share"],
             row["completion"],
             row["stale"],
+            row["overdue"],
         ]
 
     return [flat(row) for row in report.rows] + [flat(report.overall)]

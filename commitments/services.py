@@ -10,18 +10,24 @@ document, section and sectors — goes through here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from commitments.choices import Priority, Status
+from commitments.choices import EvidenceKind, EvidenceSignal, Priority, Status, SuggestionState
 from commitments.exceptions import CitedEvidenceIsFrozenError, ConcurrentEditError
 from commitments.models import (
     MAX_TEXT_LENGTH,
@@ -30,14 +36,20 @@ from commitments.models import (
     CommitmentSector,
     Document,
     Evidence,
+    EvidenceArchive,
+    EvidenceLink,
+    EvidenceSuggestion,
     Review,
     ReviewCitation,
     Section,
     Sector,
+    current_method_version,
 )
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
 
 RATIONALE_REQUIRED: Final = "A status change needs a rationale: say what the evidence shows and why."
 UNKNOWN_STATUS: Final = "“{status}” is not a status. Choose one of: {choices}."
@@ -252,6 +264,8 @@ def _record_review(
         status_before=locked.status,
         status_after=status,
         rationale=rationale,
+        # The method in force now, read at write time (not at import): the review keeps it for good.
+        method_version=current_method_version(),
     )
     ReviewCitation.objects.bulk_create(ReviewCitation(review=review, evidence_id=pk) for pk in sorted(cited))
     locked.status, locked.last_reviewed_at = status, now
@@ -349,6 +363,15 @@ def _apply_evidence(
         item.save()
     for item in edited:
         item.save(update_fields=EVIDENCE_RECORD_FIELDS)
+    moved = [item for item in edited if stored[item.pk].url != item.url]
+    if moved:
+        # A corrected URL is another link: the old one's health and archived copies say nothing of it.
+        EvidenceLink.objects.filter(evidence__in=moved).delete()
+        EvidenceArchive.objects.filter(evidence__in=moved).delete()
+        for item in moved:  # and the rows in hand say so too (an API answer serializes them)
+            if Evidence.link.related.is_cached(item):
+                Evidence.link.related.delete_cached_value(item)
+            setattr(item, "has_archive", False)  # noqa: B010  (with_link_health()'s annotation)
     if changes.deleted:
         Evidence.objects.filter(pk__in=[item.pk for item in changes.deleted]).delete()
     return changes.added, bool(changes.added or edited or changes.deleted)
@@ -564,3 +587,174 @@ def issue_api_token(*, token: ApiToken, actor: User) -> str:
     key = token.issue_key()
     token.save()
     return key
+
+
+# --- Evidence suggested by the public -------------------------------------------------------
+
+SUGGESTION_WAITING: Final = "This link is already waiting for an analyst for this commitment: thank you."
+SUGGESTION_DECIDED: Final = (
+    "This suggestion was already {state} by {who} at {when:%Y-%m-%d %H:%M:%S %Z}: nothing was changed."
+)
+REJECTION_REASON_REQUIRED: Final = "Say why it is rejected: the submitter is told, if they left an e-mail."
+SUGGESTION_TEXT_LIMIT: Final = 2000  # EvidenceSuggestion.note and rejection_reason
+
+
+@dataclass(frozen=True)
+class SubmittedSuggestion:
+    suggestion: EvidenceSuggestion
+    created: bool  # False: the same URL was already waiting for this commitment (nothing stored)
+
+
+@transaction.atomic
+def submit_suggestion(
+    *, commitment: Commitment | int, url: str, note: str, email: str = ""
+) -> SubmittedSuggestion:
+    """File a member of the public's evidence for a commitment, pending an analyst's decision.
+
+    The same URL already pending for the commitment is not stored twice. The commitment's row lock
+    makes "is it already waiting?" a stable question (two identical submissions at once store one);
+    it is held for one short insert and bumps no version (a suggestion changes no representation).
+    """
+    pk = commitment.pk if isinstance(commitment, Commitment) else commitment
+    locked = Commitment.objects.select_for_update().only("pk").get(pk=pk)
+    suggestion = EvidenceSuggestion(
+        commitment=locked, url=url.strip(), note=note.strip(), email=email.strip()
+    )
+    suggestion.full_clean(exclude=["commitment"])
+    waiting = EvidenceSuggestion.objects.pending().filter(commitment=locked, url=suggestion.url).first()
+    if waiting is not None:
+        return SubmittedSuggestion(waiting, created=False)
+    suggestion.save()
+    return SubmittedSuggestion(suggestion, created=True)
+
+
+def default_evidence_title(url: str) -> str:
+    """A title for evidence when the analyst gives none: the link's host and path, e.g.
+    "news.example.org/2024/06/25/change-6-returns"."""
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path.rstrip('/')}"[:300] or url[:300]
+
+
+def validate_rejection(reason: str) -> str:
+    """Check a rejection's reason; return it as it will be stored (forms call this in clean())."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": REJECTION_REASON_REQUIRED}, code="reason_required")
+    if len(reason) > SUGGESTION_TEXT_LIMIT:
+        raise ValidationError(
+            {"reason": TEXT_TOO_LONG.format(limit=SUGGESTION_TEXT_LIMIT, length=len(reason))}, code="too_long"
+        )
+    return reason
+
+
+def check_pending(suggestion: EvidenceSuggestion) -> None:
+    """Refuse to decide a suggestion that has been decided (forms ask early; the services again under
+    the row lock, where the answer is final)."""
+    if suggestion.state == SuggestionState.PENDING:
+        return
+    who = "someone"
+    if suggestion.decided_by_id is not None:
+        users = get_user_model().objects.filter(pk=suggestion.decided_by_id)
+        who = users.values_list(get_user_model().USERNAME_FIELD, flat=True).first() or who
+    raise ValidationError(
+        SUGGESTION_DECIDED.format(
+            state=suggestion.get_state_display().lower(),
+            who=who,
+            when=timezone.localtime(suggestion.decided_at or timezone.now()),
+        ),
+        code="already_decided",
+    )
+
+
+def _lock_suggestion(suggestion: EvidenceSuggestion | int) -> EvidenceSuggestion:
+    pk = suggestion.pk if isinstance(suggestion, EvidenceSuggestion) else suggestion
+    locked = EvidenceSuggestion.objects.select_for_update().get(pk=pk)
+    check_pending(locked)
+    return locked
+
+
+@transaction.atomic
+def accept_suggestion(
+    *,
+    suggestion: EvidenceSuggestion | int,
+    actor: User,
+    title: str = "",
+    kind: str = EvidenceKind.NEWS_REPORT,
+    signal: str = EvidenceSignal.PROGRESS,
+    publisher: str = "",
+    published_on: date | None = None,
+    excerpt: str | None = None,
+) -> Evidence:
+    """Turn a pending suggestion into evidence of its commitment (shown publicly from then on).
+
+    The suggestion's row lock means two analysts cannot both decide it: the second is refused with
+    SUGGESTION_DECIDED. The excerpt defaults to what the submitter said it shows; the title to the
+    link's host and path. The submitter, if they left an e-mail, is told after the commit.
+    """
+    locked = _lock_suggestion(suggestion)
+    evidence = Evidence(
+        commitment_id=locked.commitment_id,
+        url=locked.url,
+        title=title.strip() or default_evidence_title(locked.url),
+        publisher=publisher.strip(),
+        published_on=published_on,
+        kind=kind,
+        signal=signal,
+        excerpt=locked.note if excerpt is None else excerpt.strip(),
+        added_by=actor,
+    )
+    save_evidence(evidence=evidence, actor=actor)  # locks the commitment, validates, moves its version
+    locked.state, locked.evidence = SuggestionState.ACCEPTED, evidence
+    locked.decided_by, locked.decided_at = actor, timezone.now()
+    locked.save(update_fields=["state", "evidence", "decided_by", "decided_at"])
+    _tell_submitter_after_commit(locked)
+    return evidence
+
+
+@transaction.atomic
+def reject_suggestion(
+    *, suggestion: EvidenceSuggestion | int, actor: User, reason: str
+) -> EvidenceSuggestion:
+    """Decline a pending suggestion with a reason (the submitter, if they left an e-mail, is told).
+    A rejected suggestion is never shown anywhere public."""
+    reason = validate_rejection(reason)
+    locked = _lock_suggestion(suggestion)
+    locked.state, locked.rejection_reason = SuggestionState.REJECTED, reason
+    locked.decided_by, locked.decided_at = actor, timezone.now()
+    locked.save(update_fields=["state", "rejection_reason", "decided_by", "decided_at"])
+    _tell_submitter_after_commit(locked)
+    return locked
+
+
+def _tell_submitter_after_commit(suggestion: EvidenceSuggestion) -> None:
+    if suggestion.email:
+        transaction.on_commit(partial(send_suggestion_decision, suggestion.pk))
+
+
+def send_suggestion_decision(suggestion_id: int) -> bool:
+    """E-mail the submitter the decision on their suggestion; True if sent.
+
+    Runs after the decision's commit: a mail server that fails is logged and does not undo the
+    decision (nor show the analyst an error for a decision that stands)."""
+    suggestion = EvidenceSuggestion.objects.select_related("commitment").filter(pk=suggestion_id).first()
+    if suggestion is None or not suggestion.email or suggestion.state == SuggestionState.PENDING:
+        return False
+    commitment = suggestion.commitment
+    page = f"{settings.TRACKER_BASE_URL}{commitment.get_absolute_url()}"
+    if suggestion.evidence_id is not None:
+        page += f"#evidence-{suggestion.evidence_id}"
+    context = {"suggestion": suggestion, "commitment": commitment, "page": page}
+    accepted = suggestion.state == SuggestionState.ACCEPTED
+    subject = (
+        f"Your evidence for {commitment.reference} was accepted"
+        if accepted
+        else f"Your evidence for {commitment.reference} was not accepted"
+    )
+    template = "accepted" if accepted else "rejected"
+    body = render_to_string(f"commitments/email/suggestion_{template}.txt", context)
+    try:
+        send_mail(subject, body, None, [suggestion.email])
+    except Exception:  # SMTP and socket errors have no common base class worth naming
+        logger.exception("Could not e-mail the decision on suggestion %s", suggestion_id)
+        return False
+    return True

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from commitments import reminders
+from commitments import linkcheck, reminders
 
 
 @shared_task(
@@ -63,3 +63,14 @@ def _follow_up(day: date, queue: str | None) -> None:
         countdown=min(countdown, visibility * 0.9),
         queue=queue or send_reminders.app.conf.task_default_queue,
     )
+
+
+@shared_task(
+    name="commitments.tasks.check_evidence_links",
+    # A database that is briefly away: the next beat run (minutes later) picks the batch up again, as
+    # its links stay due and their claims lapse; nothing to retry here.
+    ignore_result=True,
+)
+def check_evidence_links() -> dict[str, int]:
+    """One batch of due evidence links (beat runs it every TRACKER_LINK_CHECK_MINUTES)."""
+    return linkcheck.check_evidence(limit=settings.TRACKER_LINK_CHECK_BATCH).as_dict()

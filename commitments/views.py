@@ -10,21 +10,24 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from commitments import charts, reports
+from commitments import charts, lockout, reports, services
 from commitments.choices import Status
 from commitments.display import source_paragraph, status_stylesheet
 from commitments.filters import CheckboxValues, CommitmentFilterSet
-from commitments.models import Commitment, Document, Review, Section, Sector
+from commitments.forms import SuggestEvidenceForm
+from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
 
 PAGE_SIZE = 50
 RECENT_CHANGES = 10
@@ -35,7 +38,8 @@ PAGE_HELP = {
     "sector": "A broad sector includes its narrower ones; secondary sectors count too.",
     "section": "A section number as printed, e.g. II.4 (with its subsections).",
     "q": "Words from the text or a reference; ’ and ' match each other.",
-    "stale": "Overdue for a review, by the review interval of its status.",
+    "stale": "Due for a review, by the review interval of its status.",
+    "overdue": "Past its target date without a final status (achieved or not achieved).",
 }
 
 
@@ -91,6 +95,7 @@ def _progress_context(commitments: Any, *, scope: str, start: Any = None) -> dic
             ("Partially achieved", counts[Status.PARTIALLY_ACHIEVED], f"status={Status.PARTIALLY_ACHIEVED}"),
             ("Stalled", counts[Status.STALLED], f"status={Status.STALLED}"),
             ("Stale", overall["stale"], "stale=true"),
+            ("Overdue", overall["overdue"], "overdue=true"),
         ],
         "by_sector": charts.stacked_bars(progress.rows, overall),
         "burn_up": charts.burn_up(timeline) if timeline else None,
@@ -185,8 +190,15 @@ class CountedPaginator(Paginator):
         return self.known_count
 
 
-def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    """The citable page of one commitment: its words in their paragraph, its evidence and history."""
+def commitment_detail(
+    request: HttpRequest,
+    reference: str,
+    *,
+    suggest_form: SuggestEvidenceForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The citable page of one commitment: its words in their paragraph, its evidence and history, and
+    the form to suggest evidence (`suggest_form` bound, with its errors, when a suggestion is refused)."""
     commitment = get_object_or_404(Commitment.objects.for_api().with_review_count(), reference=reference)
     document = commitment.document
     full_text = Document.objects.filter(pk=document.pk).values_list("full_text", flat=True).get()
@@ -214,8 +226,59 @@ def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "cite_url": request.build_absolute_uri(commitment.get_absolute_url()),
         "accessed": timezone.localdate(),
         "feed_query": urlencode({"commitment": commitment.reference}),
+        "suggest_form": suggest_form or SuggestEvidenceForm(),
+        "suggestion_limit": lockout.suggestion_limit(),
     }
-    return TemplateResponse(request, "commitments/pages/commitment_detail.html", context)
+    return TemplateResponse(request, "commitments/pages/commitment_detail.html", context, status=status)
+
+
+SUGGESTION_THANKS = (
+    "Thank you: your suggestion is waiting for an analyst. It appears here only if they accept it as "
+    "evidence."
+)
+
+
+@require_POST
+def suggest_evidence(request: HttpRequest, reference: str) -> HttpResponse:
+    """A visitor's evidence for a commitment: filed pending an analyst's decision, never shown before.
+
+    Limited per client address (lockout.client_address: a made-up X-Forwarded-For changes nothing);
+    post/redirect/get with a thank-you message, or the page again with the form's errors."""
+    commitment = get_object_or_404(Commitment.objects.only("pk", "reference"), reference=reference)
+    limit = lockout.suggestion_limit()
+    if not limit.spend(lockout.client_address(request)):
+        response = TemplateResponse(
+            request,
+            "commitments/pages/suggestion_limited.html",
+            {"commitment": commitment, "limit": limit},
+            status=429,
+        )
+        response["Retry-After"] = str(limit.window)
+        return response
+    form = SuggestEvidenceForm(request.POST)
+    if form.caught_a_robot:
+        # Answered like an accepted suggestion, so a robot learns nothing; nothing is stored.
+        messages.success(request, SUGGESTION_THANKS, extra_tags="suggestion")
+        return redirect(commitment.get_absolute_url() + "#suggest-heading")
+    if form.is_valid():
+        try:
+            outcome = services.submit_suggestion(
+                commitment=commitment,
+                url=form.cleaned_data["url"],
+                note=form.cleaned_data["note"],
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as error:  # the model's own rules, should the form's ever differ
+            if hasattr(error, "error_dict"):
+                for field, field_errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, field_errors)
+            else:
+                form.add_error(None, error)
+        else:
+            text = SUGGESTION_THANKS if outcome.created else services.SUGGESTION_WAITING
+            messages.success(request, text, extra_tags="suggestion")
+            return redirect(commitment.get_absolute_url() + "#suggest-heading")
+    return commitment_detail(request, reference, suggest_form=form, status=400)
 
 
 @dataclass(frozen=True)
@@ -257,7 +320,9 @@ def document_text(request: HttpRequest, slug: str) -> HttpResponse:
     document = get_object_or_404(Document, slug=slug)
     in_document = Commitment.objects.filter(document=document)
     commitments = list(
-        in_document.order_by("start_offset").only("pk", "reference", "status", "start_offset", "end_offset")
+        in_document.order_by("start_offset")
+        .only("pk", "reference", "status", "start_offset", "end_offset")
+        .with_overdue()  # the "Overdue" tag beside a status, without reading each row's target date
     )
     sections = list(Section.objects.filter(document=document).order_by("start_offset", "position"))
     by_section = reports.progress(in_document, group_by="section")
@@ -297,3 +362,15 @@ def sector_detail(request: HttpRequest, slug: str) -> HttpResponse:
         **_progress_context(in_sector, scope=f"sector:{slug}"),
     }
     return TemplateResponse(request, "commitments/pages/sector.html", context)
+
+
+@require_safe
+def evidence_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """The latest archived copy of an evidence page's text, as plain text on a page: the proof behind
+    a review when the page itself is gone or has changed."""
+    evidence = get_object_or_404(Evidence.objects.select_related("commitment", "link"), pk=pk)
+    archive = evidence.archives.order_by("-fetched_at", "-pk").first()
+    if archive is None:
+        raise Http404("No archived copy of this evidence.")
+    context = {"evidence": evidence, "archive": archive, "health": evidence.link_health}
+    return TemplateResponse(request, "commitments/pages/evidence_archive.html", context)

@@ -9,7 +9,16 @@ from typing import cast
 import factory
 from django.contrib.auth.models import User
 
-from commitments.models import Commitment, CommitmentSector, Document, Evidence, Review, Section, Sector
+from commitments.models import (
+    Commitment,
+    CommitmentSector,
+    Document,
+    Evidence,
+    EvidenceSuggestion,
+    Review,
+    Section,
+    Sector,
+)
 
 COMMITMENT_TEXT = "In the next five years, the country will do a great many things."
 DOCUMENT_TEXT = f"I. Heading\n\n{COMMITMENT_TEXT}\n"
@@ -85,6 +94,18 @@ class EvidenceFactory(factory.django.DjangoModelFactory[Evidence]):
     title = factory.Sequence(lambda n: f"Report {n}")
     publisher = "Example News"
     published_on = datetime.date(2024, 6, 25)
+
+
+class EvidenceSuggestionFactory(factory.django.DjangoModelFactory[EvidenceSuggestion]):
+    """A visitor's pending suggestion (services.submit_suggestion files them from the public page)."""
+
+    class Meta:
+        model = EvidenceSuggestion
+
+    commitment = factory.SubFactory(CommitmentFactory)
+    url = factory.Sequence(lambda n: f"https://reader.example.net/item/{n}")
+    note = "It reports the launch."
+    email = "reader@example.net"
 
 
 def reviewed_into(commitments: list[Commitment], status: str, at: datetime.datetime) -> None:

@@ -40,6 +40,7 @@ HEADER = [
     "target date",
     "last reviewed",
     "stale",
+    "overdue",
     "evidence count",
     "latest rationale",
     "public page",

@@ -27,6 +27,7 @@ PAGE_FIELDS = [
     "owner",
     "priority",
     "stale",
+    "overdue",
     "due_before",
     "due_after",
     "reviewed_before",

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 
 from commitments import services
-from commitments.models import Review
+from commitments.models import EvidenceArchive, Review
 from tests.api_helpers import catalogue, token_for, user_in
 from tests.factories import EvidenceFactory
 
@@ -114,6 +114,10 @@ include-path = "/api/v1/evidence/{{id}}/"
 parameters = {{ "path.id" = {evidence} }}
 
 [[operations]]
+include-path = "/api/v1/evidence/{{id}}/archive/"
+parameters = {{ "path.id" = {evidence} }}
+
+[[operations]]
 include-path = "/api/v1/reviews/{{id}}/"
 parameters = {{ "path.id" = {review} }}
 
@@ -132,8 +136,17 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     items = catalogue()
     lead = user_in("lead", username="lee")
     evidence = EvidenceFactory.create(commitment=items["moon"])
+    # Cited, so the fuzzer's DELETE cannot remove the evidence every `{id}` above names (a GET of it
+    # after that would be a 404, "created resource not found"); with an archived copy to read.
     services.record_review(
-        commitment=items["moon"].pk, reviewer=lead, status="in_progress", rationale="Begun."
+        commitment=items["moon"].pk,
+        reviewer=lead,
+        status="in_progress",
+        rationale="Begun.",
+        evidence=[evidence],
+    )
+    EvidenceArchive.objects.create(
+        evidence=evidence, url=evidence.url, sha256="0" * 64, size=6, text="Begun.\n"
     )
     review = Review.objects.get()
     config = tmp_path / "schemathesis.toml"

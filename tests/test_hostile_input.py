@@ -21,7 +21,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from commitments.models import Commitment, Evidence
+from commitments.models import Commitment, Evidence, EvidenceSuggestion
 from tests.api_helpers import catalogue, client_for, review_at, user_in
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,18 @@ PUBLIC_PAGES = [
     ("/sectors/{sector}/", ["sector"]),
     ("/feeds/changes/", []),
 ]
-PUBLIC_PARAMETERS = ["q", "sector", "status", "document", "section", "page", "stale", "sort", "as_of"]
+PUBLIC_PARAMETERS = [
+    "q",
+    "sector",
+    "status",
+    "document",
+    "section",
+    "page",
+    "stale",
+    "overdue",
+    "sort",
+    "as_of",
+]
 
 
 def test_no_query_parameter_of_any_api_route_reaches_a_server_error(world: dict[str, Any]) -> None:
@@ -177,6 +188,28 @@ def test_no_parameter_of_any_public_page_reaches_a_server_error(world: dict[str,
                 url = _fill(template, world, {name: _quote(value)})
                 failures.append(_failure(client.get(url), url))
     _report(failures)
+
+
+def test_no_field_of_the_public_suggestion_form_reaches_a_server_error(
+    world: dict[str, Any], settings: Any
+) -> None:
+    """The one public form that writes (evidence suggestions): each field hostile in turn, and the
+    commitment in its address; nothing but a web link with a note is ever stored."""
+    settings.TRACKER_SUGGESTION_LIMIT = 10_000  # the limit is tested in tests/test_suggestions.py
+    client = Client(raise_request_exception=False)
+    valid = {"url": "https://example.org/report", "note": "It shows progress.", "email": ""}
+    failures = []
+    for name in [*valid, "homepage"]:
+        for value in HOSTILE_VALUES:
+            url = f"/commitments/{world['reference']}/suggest/"
+            response = client.post(url, {**valid, name: value})
+            failures.append(_failure(response, f"{url} {name}={value!r:.60}"))
+    for value in HOSTILE_VALUES:
+        url = f"/commitments/{_quote(value)}/suggest/"
+        failures.append(_failure(client.post(url, valid), url))
+    _report(failures)
+    stored = set(EvidenceSuggestion.objects.values_list("url", flat=True))
+    assert stored == {"https://example.org/report"}, stored
 
 
 @pytest.fixture

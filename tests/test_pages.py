@@ -111,7 +111,8 @@ def test_the_chart_table_has_the_numbers_of_the_progress_report() -> None:
         for key, row in re.findall(r'<tr data-sector="([^"]*)">(.*?)</tr>', table, re.S)
     }
     expected = {
-        row["group"]: [*(row["counts"][s] for s in Status.values), row["total"]] for row in progress.rows
+        row["group"]: [*(row["counts"][s] for s in Status.values), row["total"], row["overdue"]]
+        for row in progress.rows
     }
     assert shown == expected
 

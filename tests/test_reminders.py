@@ -124,7 +124,7 @@ def test_digest_is_plain_text_and_html_with_a_link_to_each_commitments_admin_pag
     assert link in digest.body
     assert f'href="{link}"' in html
     assert commitment.reference in html
-    assert "overdue by 15 days" in digest.body  # 45 days since creation, interval 30
+    assert "review due 15 days ago" in digest.body  # 45 days since creation, interval 30
 
 
 def test_a_long_digest_lists_the_most_overdue_hundred_and_links_to_the_rest(
@@ -279,7 +279,7 @@ def test_review_intervals_come_from_settings(make_user: Callable[..., Any], sett
     reminders.send_digests(day=DAY)
     digest = only_digest_for("ana@example.org")
     assert in_progress.reference in digest.body
-    assert "overdue by 3 days" in digest.body
+    assert "review due 3 days ago" in digest.body
 
     settings.COMMITMENT_REVIEW_INTERVAL_DAYS = {**settings.COMMITMENT_REVIEW_INTERVAL_DAYS, "in_progress": 4}
     digest = reminders.preview_digest(ana, DAY + datetime.timedelta(days=1))
@@ -481,8 +481,9 @@ def test_the_beat_schedule_has_one_entry_for_the_reminder_task(settings: Any) ->
 
 # --- Queries ----------------------------------------------------------------------------
 
-# leads; stale commitments with their owners (one cursor); digests already sent that day
-PLAN_QUERIES = 3
+# leads; stale commitments with their owners (one cursor); dead evidence links on those owners'
+# commitments (issue 17: the digest mentions them); digests already sent that day
+PLAN_QUERIES = 4
 # claim INSERT; mark UPDATE + one INSERT of its items; inside the test's transaction each of the
 # claim and the mark also shows a SAVEPOINT and a RELEASE (in production: BEGIN/COMMIT)
 QUERIES_PER_DIGEST = 7
@@ -508,7 +509,7 @@ def counted_run(day: datetime.date, dry_run: bool = False) -> tuple[int, int, st
 def test_a_run_needs_a_fixed_number_of_queries_plus_a_fixed_number_per_digest_sent(
     make_user: Callable[..., Any], lead: Any
 ) -> None:
-    """Pinned: 3 + 7 per digest, for 10 owners × 5 commitments as for 40 × 20: none per commitment."""
+    """Pinned: 4 + 7 per digest, for 10 owners × 5 commitments as for 40 × 20: none per commitment."""
     owners = [make_user("analyst", username=f"owner{i:03d}") for i in range(10)]
     add_stale(owners, per_owner=5)
     assert counted_run(DAY, dry_run=True)[0] == PLAN_QUERIES

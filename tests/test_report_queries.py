@@ -24,7 +24,7 @@ from commitments import reports
 from commitments.choices import Status
 from commitments.display import status_label
 from commitments.models import Commitment, CommitmentSector, Document, Review, Section, Sector
-from commitments.querysets import CommitmentQuerySet, stale_condition
+from commitments.querysets import CommitmentQuerySet, overdue_condition, stale_condition
 from tests.factories import CommitmentFactory, DocumentFactory, SectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ class Oracle:
         return queryset.annotate(group_key=F(key), group_label=F(label)), fields
 
     @staticmethod
-    def aggregates(stale_at: datetime.datetime) -> dict[str, Any]:
+    def aggregates(stale_at: datetime.datetime, day: datetime.date) -> dict[str, Any]:
         counts: dict[str, Any] = {"total": Count("pk")}
         for status in Status:
             counts[f"n_{status.value}"] = Count("pk", filter=Q(report_status=status.value))
@@ -90,6 +90,8 @@ class Oracle:
                 stale_at, status_field="report_status", reviewed_field="report_reviewed_at"
             ),
         )
+        # Added with the overdue count (issue 17): the ORM's own definition, by the status then.
+        counts["n_overdue"] = Count("pk", filter=overdue_condition(day, status_field="report_status"))
         return counts
 
     @staticmethod
@@ -105,16 +107,22 @@ class Oracle:
             "assessed_share": round((total - counts[Status.UNASSESSED]) / total, 4) if total else 0.0,
             "completion": round(completion / total, 4) if total else 0.0,
             "stale": values["n_stale"] or 0,
+            "overdue": values["n_overdue"] or 0,
         }
 
     @classmethod
     def stale_at(cls, as_of: datetime.date | None) -> datetime.datetime:
         return cls.end_of_day(as_of) if as_of is not None else timezone.now()
 
+    @staticmethod
+    def overdue_day(as_of: datetime.date | None) -> datetime.date:
+        return as_of if as_of is not None else timezone.localdate()
+
     @classmethod
     def summary(cls, queryset: CommitmentQuerySet, *, as_of: datetime.date | None = None) -> dict[str, Any]:
         base = cls.with_status_as_of(queryset.order_by(), as_of)
-        return cls.row(base.aggregate(**cls.aggregates(cls.stale_at(as_of))), "all", "All commitments")
+        aggregates = cls.aggregates(cls.stale_at(as_of), cls.overdue_day(as_of))
+        return cls.row(base.aggregate(**aggregates), "all", "All commitments")
 
     @classmethod
     def progress(
@@ -122,7 +130,7 @@ class Oracle:
     ) -> reports.ProgressReport:
         base = cls.with_status_as_of(queryset.order_by(), as_of)
         grouped, fields = cls.group_fields(base, group_by)
-        aggregates = cls.aggregates(cls.stale_at(as_of))
+        aggregates = cls.aggregates(cls.stale_at(as_of), cls.overdue_day(as_of))
         rows = []
         for values in grouped.values(*fields).annotate(**aggregates).order_by(*fields):
             key = values["group_key"]
@@ -227,6 +235,14 @@ FILTERS: list[tuple[str | None, str | None]] = [
     (None, "no-such-sector"),  # matches nothing
     ("empty", None),  # a document without commitments
 ]
+# Target dates before, between and after the as_of dates, and none: overdue then, later, or never.
+TARGETS = [
+    None,
+    datetime.date(2023, 12, 31),
+    datetime.date(2024, 2, 29),
+    datetime.date(2025, 6, 30),
+    datetime.date(2026, 12, 31),
+]
 SECTORS = [
     "deep-space-exploration",
     "satellite-navigation",
@@ -283,6 +299,7 @@ def history() -> None:
             owner=rng.choice(owners),
             created_at=created,
             reference=f"R-{n:03d}",
+            target_date=TARGETS[n % len(TARGETS)],
         )
         choice = n % 4  # primary only, primary and secondary, secondary only, none
         slugs = rng.sample(SECTORS, 2)
@@ -375,6 +392,9 @@ def test_the_data_covers_what_the_comparison_needs() -> None:
     assert summary["stale"] > 0
     assert all(count > 0 for count in summary["counts"].values())
     assert Oracle.summary(_select(None, None), as_of=datetime.date(2024, 2, 29))["stale"] > 0
+    # Overdue now and on a past day, and not every commitment past its target (some are final).
+    assert 0 < summary["overdue"] < Commitment.objects.filter(target_date__lt=NOW.date()).count()
+    assert Oracle.summary(_select(None, None), as_of=datetime.date(2024, 3, 1))["overdue"] > 0
     # Documents published after an as_of date drop out of it; commitments imported after it do not.
     assert Oracle.summary(_select("delta", None), as_of=datetime.date(2025, 2, 28))["total"] == 0
     assert Oracle.summary(_select("delta", None))["total"] > 0

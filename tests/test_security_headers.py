@@ -55,6 +55,7 @@ def test_no_page_or_admin_screen_trips_the_content_security_policy(
         "/admin/commitments/document/",
         "/admin/commitments/evidence/add/",
         "/admin/commitments/review/",
+        "/admin/commitments/evidencesuggestion/",
         "/api/v1/commitments/?format=api",
         "/api/docs/",
         "/api/docs/redoc/",

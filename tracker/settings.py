@@ -274,6 +274,35 @@ TRACKER_METHOD_VERSION = os.environ.get("TRACKER_METHOD_VERSION", "2026.1")
 # Absolute base for links in e-mails (no request is at hand when a worker sends them).
 TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# --- Evidence links: health checks and archived copies (docs/operations.md, "Evidence that lasts") ---
+# The fetcher (commitments/fetching.py) reaches public addresses only. TRACKER_FETCH_ALLOW_HOSTS is FOR
+# TESTS ONLY: host names or IPs, as written in URLs, that it may reach on a loopback or private address.
+TRACKER_FETCH_ALLOW_HOSTS = env_list("TRACKER_FETCH_ALLOW_HOSTS")
+TRACKER_FETCH_MAX_BYTES = env_int("TRACKER_FETCH_MAX_BYTES", 2 * 1024 * 1024)  # of a body; the rest unread
+try:  # seconds for one URL, redirects included (decimals allowed, e.g. 0.5 in tests)
+    TRACKER_FETCH_TIMEOUT = float(os.environ.get("TRACKER_FETCH_TIMEOUT", "").strip() or 10)
+except ValueError:
+    raise ImproperlyConfigured("TRACKER_FETCH_TIMEOUT must be a number of seconds.") from None
+TRACKER_FETCH_MAX_REDIRECTS = env_int("TRACKER_FETCH_MAX_REDIRECTS", 5)
+TRACKER_FETCH_RESPECT_ROBOTS = env_bool("TRACKER_FETCH_RESPECT_ROBOTS", True)
+TRACKER_FETCH_USER_AGENT = (
+    os.environ.get("TRACKER_FETCH_USER_AGENT", "").strip() or f"CommitmentTracker/1.0 (+{TRACKER_BASE_URL})"
+)
+# A link is checked again this many days after a success; failures retry sooner (1 h, 6 h, 1 day, 3 days,
+# then this), and only TRACKER_LINK_BROKEN_AFTER failures in a row make it "broken".
+TRACKER_LINK_CHECK_DAYS = env_int("TRACKER_LINK_CHECK_DAYS", 7)
+TRACKER_LINK_BROKEN_AFTER = env_int("TRACKER_LINK_BROKEN_AFTER", 3)
+# Beat checks up to TRACKER_LINK_CHECK_BATCH due links every TRACKER_LINK_CHECK_MINUTES; a batch's links
+# stay claimed for TRACKER_LINK_CLAIM_MINUTES (longer than a batch can take), so no two workers check one.
+TRACKER_LINK_CHECK_MINUTES = env_int("TRACKER_LINK_CHECK_MINUTES", 5)
+TRACKER_LINK_CHECK_BATCH = env_int("TRACKER_LINK_CHECK_BATCH", 25)
+TRACKER_LINK_CLAIM_MINUTES = env_int("TRACKER_LINK_CLAIM_MINUTES", 30)
+if TRACKER_LINK_CHECK_MINUTES > 0:
+    CELERY_BEAT_SCHEDULE["check-evidence-links"] = {
+        "task": "commitments.tasks.check_evidence_links",
+        "schedule": TRACKER_LINK_CHECK_MINUTES * 60.0,
+    }
+
 # --- REST framework -------------------------------------------------------------------
 # Reading is public unless TRACKER_API_REQUIRE_LOGIN=1; every write needs a model permission.
 TRACKER_API_REQUIRE_LOGIN = env_bool("TRACKER_API_REQUIRE_LOGIN", False)
@@ -283,6 +312,10 @@ TRACKER_API_REQUIRE_LOGIN = env_bool("TRACKER_API_REQUIRE_LOGIN", False)
 TRACKER_LOGIN_FAILURE_LIMIT = env_int("TRACKER_LOGIN_FAILURE_LIMIT", 10)
 TRACKER_TOKEN_FAILURE_LIMIT = env_int("TRACKER_TOKEN_FAILURE_LIMIT", 20)
 TRACKER_LOGIN_FAILURE_WINDOW = env_int("TRACKER_LOGIN_FAILURE_WINDOW", 900)  # seconds
+# Evidence suggestions from the public pages: at most this many posts per client address per window
+# (seconds), counted in the throttle cache; past it, a 429 page (commitments/lockout.py).
+TRACKER_SUGGESTION_LIMIT = env_int("TRACKER_SUGGESTION_LIMIT", 5)
+TRACKER_SUGGESTION_WINDOW = env_int("TRACKER_SUGGESTION_WINDOW", 3600)
 AUTHENTICATION_BACKENDS = ["commitments.auth.LimitedModelBackend"]
 
 TRACKER_API_THROTTLE_RATES = {
@@ -333,7 +366,10 @@ SPECTACULAR_SETTINGS = {
         "or lead and, for commitments and reviews, an If-Match header with the commitment's ETag.\n\n"
         "Start at `/api/v1/`, which links every endpoint. A refused request says why: 400 names each "
         "parameter or field and what it accepts, 406 lists the formats an endpoint offers. The commitment "
-        "list and the progress report are also CSV (`format=csv`, `bom=1` for Excel)."
+        "list and the progress report are also CSV (`format=csv`, `bom=1` for Excel).\n\n"
+        "Every review records the assessment method (status scale and review intervals) it was written "
+        "under, as `method_version`; the method in force now is the `method` of `/api/v1/`. A commitment "
+        "is `overdue` when it is past its target date and not in a final status, whatever its status."
     ),
     "VERSION": "1.0.0",
     # Operations grouped by what they are about (commitments, evidence, reports…), not under one "v1".

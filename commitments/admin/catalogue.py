@@ -18,15 +18,51 @@ from django.utils.safestring import SafeString
 
 from commitments import services
 from commitments.admin.base import EstimatedCountPaginator, ReadOnly, ReviewColumns
-from commitments.admin.filters import DocumentFilter, ReviewerFilter
+from commitments.admin.filters import DocumentFilter, LinkHealthFilter, ReviewerFilter
 from commitments.admin.imports import DocumentImportViews
+from commitments.choices import LinkStatus
 from commitments.display import (
     FROZEN_NOTE,
     acting_user,
+    local_time_html,
     safe_link,
     truncate,
 )
 from commitments.models import Document, Evidence, Review, Section, Sector
+
+# The link checker's findings on an evidence's change page (read-only).
+LINK_HEALTH_FIELDS = ("link_health", "link_final_url", "link_checked_at", "link_failures", "link_archive")
+
+
+def link_health_html(evidence: Evidence) -> SafeString:
+    """A link's health in words: a dead link stands out, with when it was checked and the archived copy.
+    Reads Evidence.link_health and is_archived (joined by with_link_health(): no query)."""
+    health = evidence.link_health
+    archived = (
+        format_html(
+            ' · <a href="{}">archived copy</a>', reverse("pages:evidence-archive", args=[evidence.pk])
+        )
+        if evidence.is_archived
+        else ""
+    )
+    if health is None or health.checked_at is None:
+        return format_html("{}{}", "not checked yet", archived)
+    checked = local_time_html(health.checked_at, date_only=True)
+    changed = (
+        format_html(' · <strong class="link-changed">{}</strong>', "page changed since cited")
+        if health.changed_since_cited
+        else ""
+    )
+    if health.status == LinkStatus.BROKEN:
+        return format_html(
+            '<strong class="dead-link" title="{}">{}</strong>, checked {}{}{}',
+            health.error,
+            "link broken",
+            checked,
+            changed,
+            archived,
+        )
+    return format_html("{}, checked {}{}{}", health.get_status_display(), checked, changed, archived)
 
 
 def reference_with_text(reference: str, text: str) -> SafeString:
@@ -139,8 +175,17 @@ class SectorAdmin(admin.ModelAdmin):
 class ReviewAdmin(ReadOnly, ReviewColumns, admin.ModelAdmin):
     """The history across all commitments; reviews are recorded from a commitment's page."""
 
-    list_display = ("reviewed", "commitment_reference", "reviewer", "status_change", "rationale_preview")
+    list_display = (
+        "reviewed",
+        "commitment_reference",
+        "reviewer",
+        "status_change",
+        "rationale_preview",
+        "method_version",
+    )
     list_filter = ("status_after", ReviewerFilter, "reviewed_at")
+    # Not editable, so not on the form: shown read-only (the method the review was written under).
+    readonly_fields = ("method_version",)
     search_fields = ("commitment__reference", "rationale")
     date_hierarchy = "reviewed_at"
     show_full_result_count = False
@@ -167,8 +212,17 @@ class ReviewAdmin(ReadOnly, ReviewColumns, admin.ModelAdmin):
 class EvidenceAdmin(admin.ModelAdmin):
     """Evidence across commitments. A row a review cites is part of the record: read-only, kept."""
 
-    list_display = ("title", "link", "commitment_reference", "kind", "signal", "published_on", "cited")
-    list_filter = ("kind", "signal")
+    list_display = (
+        "title",
+        "link",
+        "commitment_reference",
+        "kind",
+        "signal",
+        "published_on",
+        "cited",
+        "link_health",
+    )
+    list_filter = (LinkHealthFilter, "kind", "signal")
     search_fields = ("title", "url", "commitment__reference")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -182,11 +236,11 @@ class EvidenceAdmin(admin.ModelAdmin):
             return ("added_by", "created_at")
         # Evidence never moves to another commitment; once cited, nothing of it changes.
         frozen = services.EVIDENCE_RECORD_FIELDS if getattr(obj, "is_cited", False) else ()
-        return ("record_note", "commitment", *frozen, "added_by", "created_at")
+        return ("record_note", "commitment", *frozen, "added_by", "created_at", *LINK_HEALTH_FIELDS)
 
     def get_fields(self, request: HttpRequest, obj: Evidence | None = None) -> Any:
         fields = ("commitment", *services.EVIDENCE_RECORD_FIELDS, "added_by", "created_at")
-        return fields if obj is None else ("record_note", *fields)
+        return fields if obj is None else ("record_note", *fields, *LINK_HEALTH_FIELDS)
 
     def has_delete_permission(self, request: HttpRequest, obj: Evidence | None = None) -> bool:
         return super().has_delete_permission(request, obj) and not getattr(obj, "is_cited", False)
@@ -194,6 +248,36 @@ class EvidenceAdmin(admin.ModelAdmin):
     @admin.display(description="URL")
     def link(self, evidence: Evidence) -> SafeString:
         return safe_link(evidence.url, evidence.url)
+
+    # What the link checker found (commitments/linkcheck.py), joined by for_list(): no query per row.
+    @admin.display(description="link", ordering="link__status")
+    def link_health(self, evidence: Evidence) -> SafeString:
+        return link_health_html(evidence)
+
+    @admin.display(description="final URL")
+    def link_final_url(self, evidence: Evidence) -> SafeString | str:
+        health = evidence.link_health
+        return safe_link(health.final_url, health.final_url) if health and health.final_url else "—"
+
+    @admin.display(description="checked")
+    def link_checked_at(self, evidence: Evidence) -> SafeString | str:
+        health = evidence.link_health
+        return local_time_html(health.checked_at if health else None)
+
+    @admin.display(description="failures in a row")
+    def link_failures(self, evidence: Evidence) -> str:
+        health = evidence.link_health
+        if health is None or not health.failure_count:
+            return "0"
+        return f"{health.failure_count} (last: {health.error or 'unknown'})"
+
+    @admin.display(description="archived copy")
+    def link_archive(self, evidence: Evidence) -> SafeString | str:
+        if not evidence.is_archived:
+            return "none yet"
+        return format_html(
+            '<a href="{}">archived copy</a>', reverse("pages:evidence-archive", args=[evidence.pk])
+        )
 
     @admin.display(description="commitment", ordering="commitment__reference")
     def commitment_reference(self, evidence: Evidence) -> str:

@@ -18,11 +18,20 @@ from django.utils.safestring import SafeString
 
 from commitments import exports, services
 from commitments.admin.base import EstimatedCountPaginator, ReadOnly, ReviewColumns
-from commitments.admin.filters import DocumentFilter, OwnerFilter, SectorFilter, SnoozedFilter, StaleFilter
+from commitments.admin.catalogue import link_health_html
+from commitments.admin.filters import (
+    DocumentFilter,
+    OverdueFilter,
+    OwnerFilter,
+    SectorFilter,
+    SnoozedFilter,
+    StaleFilter,
+)
 from commitments.display import (
     FROZEN_NOTE,
     acting_user,
     local_time_html,
+    overdue_badge_html,
     safe_link,
     source_paragraph,
     status_badge_html,
@@ -53,12 +62,23 @@ class EvidenceInline(admin.StackedInline):
     template = "admin/commitments/commitment/evidence_inline.html"
     ordering = EVIDENCE_ORDER
     extra = 0
-    fields = (("url", "kind", "signal"), ("title", "publisher", "published_on"), "excerpt", "record_note")
-    readonly_fields = ("record_note",)
+    fields = (
+        ("url", "kind", "signal"),
+        ("title", "publisher", "published_on"),
+        "excerpt",
+        ("record_note", "link_health"),
+    )
+    readonly_fields = ("record_note", "link_health")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
-        # Which rows are cited (and so frozen) comes with the rows, not with a query per row.
-        return cast(EvidenceQuerySet, super().get_queryset(request)).with_citation_flag()
+        # Which rows are cited (and so frozen) and their links' health come with the rows, not with a
+        # query per row.
+        return cast(EvidenceQuerySet, super().get_queryset(request)).with_citation_flag().with_link_health()
+
+    @admin.display(description="link")
+    def link_health(self, evidence: Evidence) -> SafeString | str:
+        # A dead link is flagged here, on the page where the analyst decides what to cite.
+        return "" if evidence.pk is None else link_health_html(evidence)
 
     @admin.display(description="record")
     def record_note(self, evidence: Evidence) -> str:
@@ -78,7 +98,7 @@ class ReviewHistoryInline(ReadOnly, ReviewColumns, admin.TabularInline):
     verbose_name_plural = "review history (newest first)"
     extra = 0
     can_delete = False
-    fields = ("reviewed", "reviewer", "status_change", "rationale", "cited")
+    fields = ("reviewed", "reviewer", "status_change", "rationale", "cited", "method_version")
     readonly_fields = fields
     ordering = NEWEST_REVIEWS_FIRST
 
@@ -111,6 +131,7 @@ class CommitmentAdmin(admin.ModelAdmin):
         "status",
         OwnerFilter,
         StaleFilter,
+        OverdueFilter,
         SnoozedFilter,
         "priority",
     )
@@ -158,7 +179,10 @@ class CommitmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, commitment: Commitment) -> SafeString:
-        return status_badge_html(commitment.status)
+        # "Overdue" beside the status, not in place of it: late and not achieved are different things.
+        return format_html(
+            "{}{}", status_badge_html(commitment.status), overdue_badge_html(commitment.overdue)
+        )
 
     @admin.display(description="last reviewed", ordering="last_reviewed_at")
     def reviewed_on(self, commitment: Commitment) -> SafeString | str:
@@ -236,6 +260,9 @@ class CommitmentAdmin(admin.ModelAdmin):
                 "can_assign": request.user.has_perm("commitments.assign_commitment"),
                 "can_review": self.has_review_permission(request),
                 "refusal": _refusals.get(request),
+                "preselected_evidence": [
+                    int(pk) for pk in request.GET.getlist("cite")[:20] if pk.isdigit() and len(pk) < 19
+                ],
             },
         )
 

@@ -1,5 +1,5 @@
 """Changelist filters: documents and people by name only, the sector tree, owner ("Mine" first), stale,
-snoozed. None of them loads a whole row to name a choice (a document's row holds its full text)."""
+overdue, snoozed. None of them loads a whole row to name a choice (a document's row holds its full text)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from commitments.choices import LinkStatus
 from commitments.display import acting_user
 from commitments.models import Commitment, Document, Review, Sector
 from commitments.querysets import CommitmentQuerySet
@@ -121,6 +122,20 @@ class StaleFilter(YesNoFilter):
         return commitments.fresh()
 
 
+class OverdueFilter(YesNoFilter):
+    """Past the target date and not in a final status (querysets.overdue_condition), whatever the status."""
+
+    title = "overdue"
+    parameter_name = "overdue"
+    yes_label, no_label = "Overdue", "Not overdue"
+
+    def yes(self, commitments: CommitmentQuerySet) -> CommitmentQuerySet:
+        return commitments.overdue()
+
+    def no(self, commitments: CommitmentQuerySet) -> CommitmentQuerySet:
+        return commitments.not_overdue()
+
+
 class SnoozedFilter(YesNoFilter):
     """Snoozed = no reminders until a later day (the commitment may still be stale)."""
 
@@ -133,3 +148,24 @@ class SnoozedFilter(YesNoFilter):
 
     def no(self, commitments: CommitmentQuerySet) -> CommitmentQuerySet:
         return commitments.not_snoozed(timezone.localdate())
+
+
+class LinkHealthFilter(admin.SimpleListFilter):
+    """Evidence by what the link checker found (commitments/linkcheck.py): dead links first."""
+
+    title = "link"
+    parameter_name = "link"
+    CHOICES: dict[str, tuple[str, Q]] = {
+        "broken": ("Dead (broken link)", Q(link__status=LinkStatus.BROKEN)),
+        "changed": ("Page changed since cited", Q(link__changed_since_cited=True)),
+        "refused": ("Refused (not public, robots.txt)", Q(link__status=LinkStatus.REFUSED)),
+        "unchecked": ("Not checked yet", Q(link__isnull=True) | Q(link__status=LinkStatus.UNCHECKED)),
+        "reachable": ("Reachable", Q(link__status__in=[LinkStatus.OK, LinkStatus.REDIRECTED])),
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
+        return [(value, label) for value, (label, _condition) in self.CHOICES.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        chosen = self.CHOICES.get(self.value() or "")
+        return queryset.filter(chosen[1]) if chosen else queryset

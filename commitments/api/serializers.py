@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse as django_reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from commitments.api.conditional import commitment_etag
-from commitments.choices import Priority, Status
+from commitments.choices import LinkStatus, Priority, Status
 from commitments.display import RATIONALE_PREVIEW_LENGTH, URL_SLOT, fill_url, status_label
 from commitments.filters import UNKNOWN_SECTOR, sector_choices
-from commitments.models import MAX_TEXT_LENGTH, Commitment, Document, Evidence, Review, Section, Sector
+from commitments.models import (
+    MAX_TEXT_LENGTH,
+    Commitment,
+    Document,
+    Evidence,
+    EvidenceArchive,
+    Review,
+    Section,
+    Sector,
+)
 from commitments.querysets import embed_limit
 from commitments.reports import GROUPINGS
 from commitments.validators import DATE_RANGE_VALIDATORS
@@ -109,7 +119,13 @@ class CommitmentSerializer(serializers.Serializer):
     target_date = serializers.DateField(read_only=True, allow_null=True)
     last_reviewed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     is_stale = serializers.BooleanField(
-        read_only=True, help_text="Overdue for review: each status has its own review interval."
+        read_only=True, help_text="Due for a review: each status has its own review interval."
+    )
+    overdue = serializers.BooleanField(
+        read_only=True,
+        help_text="Past its target date and not in a final status (achieved, not achieved), whatever the "
+        "status: late is not the same as not achieved. False without a target date, and on the target "
+        "day itself (docs/method.md).",
     )
     evidence_count = serializers.IntegerField(read_only=True, help_text="How many pieces of evidence it has.")
     latest_review = serializers.SerializerMethodField(help_text="The last review, or null if never reviewed.")
@@ -162,6 +178,7 @@ class CommitmentSerializer(serializers.Serializer):
             "target_date": commitment.target_date.isoformat() if commitment.target_date else None,
             "last_reviewed_at": _timestamp(commitment.last_reviewed_at),
             "is_stale": bool(getattr(commitment, "is_stale", False)),
+            "overdue": commitment.overdue,
             "evidence_count": getattr(commitment, "evidence_count", 0),
             "latest_review": None
             if review is None
@@ -213,6 +230,19 @@ class EvidenceSerializer(RejectUnknownFields, serializers.ModelSerializer):
     cited = serializers.SerializerMethodField(
         help_text="A review cites it, so it is part of the record: PATCH and DELETE answer 409."
     )
+    link_status = serializers.SerializerMethodField(
+        help_text="What the last check of its URL found: unchecked (not yet), ok, redirected (reachable at "
+        "`final_url`), broken (failed several checks in a row: 4xx/5xx, DNS, timeout) or refused (not a "
+        "public address, or robots.txt disallows it). Checked within minutes of being added, then weekly."
+    )
+    final_url = serializers.SerializerMethodField(
+        help_text="Where the URL led at the last check (after redirects); null if never reached."
+    )
+    checked_at = serializers.SerializerMethodField(help_text="When its URL was last checked; null if never.")
+    archived = serializers.SerializerMethodField(
+        help_text="The URL of the latest archived copy of the page's text (with its SHA-256, its time and "
+        "whether the page changed since it was first archived), or null if none was kept yet."
+    )
 
     class Meta:
         model = Evidence
@@ -229,13 +259,53 @@ class EvidenceSerializer(RejectUnknownFields, serializers.ModelSerializer):
             "added_by",
             "created_at",
             "cited",
+            "link_status",
+            "final_url",
+            "checked_at",
+            "archived",
         ]
-        read_only_fields = ["id", "added_by", "created_at", "cited"]
+        read_only_fields = [
+            "id",
+            "added_by",
+            "created_at",
+            "cited",
+            "link_status",
+            "final_url",
+            "checked_at",
+            "archived",
+        ]
         extra_kwargs = {"published_on": {"validators": DATE_RANGE_VALIDATORS}}
 
     def get_cited(self, evidence: Evidence) -> bool:
         # Lists annotate it (EvidenceQuerySet.for_list); evidence just written cannot be cited yet.
         return bool(getattr(evidence, "is_cited", False))
+
+    # Link health is joined by EvidenceQuerySet.with_link_health() (for_list, in_detail): no query per row.
+    @extend_schema_field(serializers.ChoiceField(choices=LinkStatus.choices))
+    def get_link_status(self, evidence: Evidence) -> str:
+        return str(evidence.link_status)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_final_url(self, evidence: Evidence) -> str | None:
+        health = evidence.link_health
+        return (health.final_url or None) if health is not None else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_checked_at(self, evidence: Evidence) -> str | None:
+        health = evidence.link_health
+        return _timestamp(health.checked_at) if health is not None else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_archived(self, evidence: Evidence) -> str | None:
+        if not evidence.is_archived:
+            return None
+        # Reversed once per request, kept in the (shared, mutable) serializer context, filled in per row.
+        context = cast(dict[str, Any], self.context)
+        pattern = context.get("_archive_pattern")
+        if pattern is None:
+            pattern = reverse("api:evidence-archive", args=[URL_SLOT], request=context.get("request"))
+            context["_archive_pattern"] = pattern
+        return fill_url(pattern, evidence.pk)
 
     def to_representation(self, evidence: Evidence) -> dict[str, Any]:
         # As CommitmentSerializer's: the fields above by hand (tests/test_api_read.py holds both equal).
@@ -253,7 +323,38 @@ class EvidenceSerializer(RejectUnknownFields, serializers.ModelSerializer):
             "added_by": added_by.username if added_by is not None else None,
             "created_at": _timestamp(evidence.created_at),
             "cited": self.get_cited(evidence),
+            "link_status": self.get_link_status(evidence),
+            "final_url": self.get_final_url(evidence),
+            "checked_at": self.get_checked_at(evidence),
+            "archived": self.get_archived(evidence),
         }
+
+
+class EvidenceArchiveSerializer(serializers.Serializer):
+    # The latest archived copy of an evidence page's text (commitments/linkcheck.py). (A comment, not a
+    # docstring: the schema shows docstrings.)
+    evidence = serializers.IntegerField(source="evidence_id", help_text="The evidence's id.")
+    url = serializers.URLField(help_text="The URL the text was fetched from (after redirects).")
+    fetched_at = serializers.DateTimeField()
+    content_type = serializers.CharField(help_text="As the server sent it, e.g. text/html; charset=utf-8.")
+    sha256 = serializers.CharField(help_text="SHA-256 of the text (UTF-8), in hexadecimal.")
+    size = serializers.IntegerField(help_text="Bytes received.")
+    truncated = serializers.BooleanField(help_text="The page was longer than the size cap: cut there.")
+    changed_since_cited = serializers.SerializerMethodField(
+        help_text="The page's text now differs from the first copy archived (page changed since cited)."
+    )
+    page = serializers.SerializerMethodField(help_text="The same text as a public web page.")
+    text = serializers.CharField(help_text="The page's main text (HTML reduced to text, a PDF's text layer).")
+
+    def get_changed_since_cited(self, archive: EvidenceArchive) -> bool:
+        health = archive.evidence.link_health
+        return bool(health and health.changed_since_cited)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page(self, archive: EvidenceArchive) -> str:
+        path = django_reverse("pages:evidence-archive", args=[archive.evidence_id])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -263,6 +364,12 @@ class ReviewSerializer(serializers.ModelSerializer):
         many=True, read_only=True
     )  # many=True returns a ManyRelatedField at run time; the stubs do not model that
     changes_status = serializers.BooleanField(read_only=True)
+    method_version = serializers.CharField(
+        read_only=True,
+        help_text="The assessment method (status scale and review intervals) in force when the review was "
+        "written, e.g. 2026.1; it never changes afterwards. The method in force now: the API root's "
+        "`method`.",
+    )
 
     class Meta:
         model = Review
@@ -276,6 +383,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "changes_status",
             "rationale",
             "evidence",
+            "method_version",
         ]
         read_only_fields = fields
 
@@ -291,6 +399,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "changes_status": review.changes_status,
             "rationale": review.rationale,
             "evidence": [item.pk for item in review.cited_evidence],
+            "method_version": review.method_version,
         }
 
 
@@ -554,6 +663,10 @@ class ProgressRowSerializer(serializers.Serializer):
     assessed_share = serializers.FloatField(help_text="Share of commitments with any status but unassessed.")
     completion = serializers.FloatField(help_text="(achieved + ½ × partially achieved) / total.")
     stale = serializers.IntegerField()
+    overdue = serializers.IntegerField(
+        help_text="How many are past their target date and not in a final status: on the `as_of` day by "
+        "their status then, else today."
+    )
 
 
 class ProgressReportSerializer(serializers.Serializer):

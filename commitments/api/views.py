@@ -23,7 +23,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,7 +35,7 @@ from commitments import exports, reports, services
 from commitments.api import serializers as api
 from commitments.api.conditional import StaleVersion, commitment_etag, expected_version
 from commitments.api.renderers import BrowsableAPIRenderer, CSVRenderer
-from commitments.display import acting_user
+from commitments.display import acting_user, method_in_force
 from commitments.exceptions import ConcurrentEditError
 from commitments.filters import CommitmentFilterSet, EvidenceFilterSet, ReviewFilterSet
 from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
@@ -165,10 +165,11 @@ def with_validators(
     list=extend_schema(
         summary="List and filter commitments",
         description="Every commitment with its sectors, status, owner, evidence count and latest review, "
-        "50 to a page. Filter by document, sector, section, status, owner, priority, staleness, dates and "
-        "keywords; a value that names nothing (an unknown sector, say) is a 400 that says what the "
-        "parameter accepts. `format=csv` streams the whole filtered set as one CSV file (add `bom=1` for "
-        "Excel); `mode=cursor` pages through everything at constant cost.",
+        "50 to a page. Filter by document, sector, section, status, owner, priority, staleness, being "
+        "overdue (past the target date, not final), dates and keywords; a value that names nothing (an "
+        "unknown sector, say) is a 400 that says what the parameter accepts. `format=csv` streams the "
+        "whole filtered set as one CSV file (add `bom=1` for Excel); `mode=cursor` pages through everything "
+        "at constant cost.",
         parameters=[FORMAT_CSV, BOM],
         responses={
             (200, "application/json"): api.CommitmentSerializer(many=True),
@@ -305,7 +306,8 @@ class CommitmentViewSet(
         methods=["GET"],
         summary="The commitment's review history, oldest first",
         description="Every review of this commitment, paged, oldest first: who, when, the status before "
-        "and after, the rationale and the evidence cited. Reviews are never changed or deleted.",
+        "and after, the rationale, the evidence cited and the method version it was written under. Reviews "
+        "are never changed or deleted.",
         parameters=[COMMITMENT_ID],
         responses={200: api.ReviewSerializer(many=True), **READ_ERRORS},
     )
@@ -426,6 +428,23 @@ class EvidenceViewSet(
     def perform_destroy(self, instance: Evidence) -> None:
         services.delete_evidence(evidence=instance, actor=acting_user(self.request))
 
+    @extend_schema(
+        summary="The latest archived copy of the evidence page's text",
+        description="The link checker keeps the page's main text each time it changes (HTML reduced to "
+        "text, a PDF's text layer), so the proof outlives the page. 404 while none was kept: the link was "
+        "not reached yet, or its content has no text.",
+        parameters=[EVIDENCE_ID],
+        responses={200: api.EvidenceArchiveSerializer, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def archive(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        evidence = self.get_object()
+        latest = evidence.archives.order_by("-fetched_at", "-pk").first()
+        if latest is None:
+            raise NotFound("No archived copy of this evidence yet.")
+        latest.evidence = evidence  # its link health is joined already (for_list)
+        return Response(api.EvidenceArchiveSerializer(latest, context={"request": request}).data)
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -491,8 +510,8 @@ APPEND_ONLY = "Reviews are the record: they are never changed or deleted (PUT, P
     ),
     retrieve=extend_schema(
         summary="One review",
-        description="Who reviewed which commitment when, the status before and after, the rationale and "
-        "the evidence cited. " + APPEND_ONLY,
+        description="Who reviewed which commitment when, the status before and after, the rationale, "
+        "the evidence cited and the method version it was written under. " + APPEND_ONLY,
         parameters=[path_parameter("id", OpenApiTypes.INT, "The review's id, as in the feed or a history.")],
         responses={200: api.ReviewSerializer, **READ_ERRORS},
     ),
@@ -547,9 +566,11 @@ class ProgressReportView(ReportView):
     @extend_schema(
         summary="Progress by sector, section, status, owner or document — now or as of any day",
         description="Per group and overall: the total, the count in each status, the share assessed, "
-        "completion ((achieved + ½ × partially achieved) / total) and the number stale. Grouped by sector, "
+        "completion ((achieved + ½ × partially achieved) / total), the number stale and the number overdue "
+        "(past the target date and not in a final status). Grouped by sector, "
         "each commitment counts once, under its primary sector. With `as_of`, every figure is replayed from "
-        "the review history as it stood at the end of that day. `format=csv` gives one row per group and "
+        "the review history as it stood at the end of that day (overdue: past the target date on that day, "
+        "by the status then). `format=csv` gives one row per group and "
         "the overall row last.",
         parameters=[api.ProgressQuerySerializer, FORMAT_CSV, BOM],
         responses={
@@ -618,7 +639,8 @@ class TimelineReportView(ReportView):
 class ApiRootView(APIRootView):
     """The Commitment Tracker API: every promise of a policy document as a tracked commitment, with its
     evidence, its full review history and progress reports. Reading is public; writing needs an analyst's
-    or lead's token. The schema and the documentation are linked below."""
+    or lead's token. The schema and the documentation are linked below; `method` is the assessment method
+    in force (status scale, review intervals), whose version every review records."""
 
     # Beyond the router's collections: the reports, then where the API describes itself.
     more = {
@@ -632,4 +654,5 @@ class ApiRootView(APIRootView):
         response = super().get(request, *args, **kwargs)
         for key, name in self.more.items():
             response.data[key] = reverse(name, request=request)
+        response.data["method"] = method_in_force()
         return response

@@ -1,4 +1,5 @@
-"""The admin index panel: the signed-in analyst's stale items and the counts by status."""
+"""The admin index panel: the signed-in analyst's stale items, the counts by status, and how many
+suggestions of evidence wait for a decision."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django import template
 
 from commitments import reports
 from commitments.choices import Status
-from commitments.models import Commitment
+from commitments.models import Commitment, EvidenceSuggestion
 
 register = template.Library()
 
@@ -25,4 +26,10 @@ def tracker_dashboard(context: dict[str, Any]) -> dict[str, Any]:
         "my_stale_total": mine.count(),
         "status_counts": [(status, overall["counts"][status.value]) for status in Status],
         "total": overall["total"],
+        # Evidence the public suggested, waiting for an analyst (admin/suggestions.py): one COUNT.
+        "suggestions_waiting": (
+            EvidenceSuggestion.objects.pending().count()
+            if user.has_perm("commitments.view_evidencesuggestion")
+            else None
+        ),
     }
