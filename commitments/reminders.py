@@ -150,6 +150,11 @@ class Digest:
     @property
     def subject(self) -> str:
         count = len(self.items)
+        if not count:
+            links = len(self.dead_links)
+            return (
+                f"{SUBJECT_PREFIX} {links} dead evidence link{'' if links == 1 else 's'} on your commitments"
+            )
         noun = "commitment needs" if count == 1 else "commitments need"
         escalated = f" ({self.escalated_count} escalated)" if self.escalated_count else ""
         return f"{SUBJECT_PREFIX} {count} {noun} your review{escalated}"
@@ -193,11 +198,12 @@ def _lead_recipients() -> list[Recipient]:
 
 
 def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
-    """Group the stale, unsnoozed commitments into one digest per recipient.
+    """Group the stale, unsnoozed commitments, and the dead evidence links, into one digest per recipient.
 
     Three queries whatever the number of commitments or owners: the leads, the commitments
     with their owners joined (one pass over a cursor; only a prefix of each text is read), and the
-    broken evidence links on those owners' commitments.
+    broken evidence links on active owners' commitments (whose owners get a digest even with nothing
+    stale).
     `only` (a user) restricts the plan to that user's digest (the admin preview).
     """
     leads = _lead_recipients()
@@ -257,7 +263,10 @@ def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
         owned.setdefault(owner_id, []).append(item)
 
     unassigned = _most_overdue_first(unassigned)
-    dead_links = _dead_links(list(owners)) if owners else {}
+    dead_links, dead_link_owners = _dead_links(only)
+    # An owner with dead evidence links and nothing stale still hears of them (once a day, like the rest).
+    for owner_pk, owner in dead_link_owners.items():
+        owners.setdefault(owner_pk, owner)
     recipients = dict(owners)
     if unassigned:
         recipients.update({lead.pk: lead for lead in leads if only is None or lead.pk == only.pk})
@@ -280,25 +289,31 @@ def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
     return Plan(day=day, at=at, digests=digests, orphaned=unassigned if not leads else [])
 
 
-def _dead_links(owner_pks: list[int]) -> dict[int, list[DeadLink]]:
-    """Broken evidence links on these owners' commitments, per owner: one query for all of them."""
-    rows = (
-        Evidence.objects.with_dead_link()
-        .filter(commitment__owner_id__in=owner_pks)
-        .order_by("commitment__reference", "pk")
-        .values_list(
-            "commitment__owner_id",
-            "commitment_id",
-            "commitment__reference",
-            "title",
-            "url",
-            "link__checked_at",
-        )
+def _dead_links(only: Any = None) -> tuple[dict[int, list[DeadLink]], dict[int, Recipient]]:
+    """Broken evidence links on active owners' commitments, per owner, and those owners: one query.
+    `only` (a user) restricts it to that user's commitments."""
+    evidence = Evidence.objects.with_dead_link().filter(commitment__owner__is_active=True)
+    if only is not None:
+        evidence = evidence.filter(commitment__owner=only.pk)
+    rows = evidence.order_by("commitment__reference", "pk").values_list(
+        "commitment__owner_id",
+        "commitment__owner__username",
+        "commitment__owner__email",
+        "commitment__owner__first_name",
+        "commitment__owner__last_name",
+        "commitment_id",
+        "commitment__reference",
+        "title",
+        "url",
+        "link__checked_at",
     )
     found: dict[int, list[DeadLink]] = {}
-    for owner_pk, pk, reference, title, url, checked_at in rows:
+    owners: dict[int, Recipient] = {}
+    for owner_pk, username, email, first, last, pk, reference, title, url, checked_at in rows:
         found.setdefault(owner_pk, []).append(DeadLink(pk, reference, truncate(title), url, checked_at))
-    return found
+        if owner_pk not in owners:
+            owners[owner_pk] = Recipient(owner_pk, username, email, f"{first} {last}".strip())
+    return found, owners
 
 
 def preview_digest(user: Any, day: date | None = None) -> Digest | None:

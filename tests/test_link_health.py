@@ -716,3 +716,23 @@ def test_the_owners_digest_lists_dead_evidence_links_on_their_commitments(analys
     html = message.alternatives[0][0]  # type: ignore[attr-defined]  # an EmailMultiAlternatives (reminders.build_message)
     assert "Dead evidence links (1)" in html
     assert "link broken, checked 2025-03-30" in html
+
+
+def test_an_owner_with_dead_links_and_nothing_stale_still_gets_a_digest(analyst: Any) -> None:
+    from django.core import mail
+
+    from commitments import reminders
+    from tests.reminder_helpers import DAY
+
+    fresh = CommitmentFactory.create(owner=analyst, reference="DOC-I-901")  # added after DAY: not stale
+    dead = EvidenceFactory.create(commitment=fresh, title="Dead source", url="https://gone.example.org/b")
+    checked(dead, LinkStatus.BROKEN)
+
+    reminders.send_digests(day=DAY)
+    reminders.send_digests(day=DAY)  # once a day, as any digest
+
+    (message,) = mail.outbox
+    assert analyst.email in message.to[0]
+    assert message.subject.endswith("1 dead evidence link on your commitments")
+    assert "None of your commitments is due for a review" in message.body
+    assert "DOC-I-901 - Dead source" in message.body
