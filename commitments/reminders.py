@@ -30,6 +30,7 @@ window over the wide loss window. docs/operations.md says the same for operators
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,12 +43,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Left
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models.functions import Coalesce, Left
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from commitments.choices import ReminderState
 from commitments.display import SHORT_TEXT_LENGTH, status_label, truncate
@@ -82,7 +84,7 @@ class Recipient:
         return formataddr((self.name or self.username, self.email))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DigestItem:
     pk: int
     reference: str
@@ -216,15 +218,21 @@ def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
         commitments = commitments.filter(mine)
     rows = (
         # Only as much of each text as the digest shows (and one more, to know whether to cut it).
-        commitments.annotate(text_start=Left("text", SHORT_TEXT_LENGTH + 1))
+        # One timestamp per row (its last review, or its creation), with a flag: parsing timestamps is
+        # much of what reading tens of thousands of rows costs.
+        commitments.annotate(
+            text_start=Left("text", SHORT_TEXT_LENGTH + 1),
+            since=Coalesce("last_reviewed_at", "created_at"),
+            reviewed=ExpressionWrapper(Q(last_reviewed_at__isnull=False), output_field=BooleanField()),
+        )
         .order_by()
         .values_list(
             "pk",
             "reference",
             "text_start",
             "status",
-            "last_reviewed_at",
-            "created_at",
+            "since",
+            "reviewed",
             "is_escalated",
             "owner_id",
             "owner__is_active",
@@ -240,8 +248,7 @@ def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
     owned: dict[int, list[DigestItem]] = {}
     unassigned: list[DigestItem] = []
     for row in rows.iterator(chunk_size=2000):
-        pk, reference, text, status, reviewed_at, created_at, escalated, owner_id, active, *who = row
-        since = reviewed_at or created_at
+        pk, reference, text, status, since, reviewed, escalated, owner_id, active, *who = row
         interval = intervals.get(status) or timedelta(0)
         item = DigestItem(
             pk=pk,
@@ -249,7 +256,7 @@ def plan_digests(*, day: date, at: datetime, only: Any = None) -> Plan:
             short_text=truncate(text),
             status=status,
             stale_since=since.astimezone(zone).date(),
-            reviewed=reviewed_at is not None,
+            reviewed=reviewed,
             overdue_days=max((at - since - interval).days, 0),
             escalated=bool(escalated),
             owner_name=who[0] if owner_id is not None and not active else "",
@@ -328,11 +335,42 @@ def preview_digest(user: Any, day: date | None = None) -> Digest | None:
 
 @dataclass(frozen=True)
 class Line:
-    """One item as the e-mail shows it, worked out once for the text and the HTML part."""
+    """One item as the e-mail shows it, worked out once for the text and the HTML part.
+
+    Both renderings are built here rather than in the templates: a day's run lists tens of thousands
+    of items, and a template loop resolving a dozen variables per item was half the job's time."""
 
     item: DigestItem
     url: str
     details: list[str]
+
+    @property
+    def text(self) -> str:
+        """The item in the plain-text part: three lines (not escaped: that part is not HTML)."""
+        flag = "[ESCALATED] " if self.item.escalated else ""
+        item = self.item
+        return f"{flag}{item.reference} - {item.short_text}\n  {'; '.join(self.details)}\n  {self.url}"
+
+    @property
+    def html(self) -> SafeString:
+        """The item as a row of the HTML part's table, every value escaped."""
+        flag = _ESCALATED_BADGE if self.item.escalated else ""
+        # html.escape is what django.utils.html.escape calls, without a SafeString per value.
+        values = (self.url, self.item.reference, self.item.short_text, " · ".join(self.details))
+        return mark_safe(_LINE_ROW.format(flag, *map(html.escape, values)))  # every value escaped
+
+
+_ESCALATED_BADGE: Final = (
+    '<span style="background:#fecaca;color:#7f1d1d;padding:1px 6px;border-radius:8px;font-weight:600;'
+    'font-size:12px">ESCALATED</span><br>'
+)
+_LINE_ROW: Final = (
+    '<tr style="border-top:1px solid #e5e7eb">\n'
+    '<td style="padding:8px 8px 8px 0;vertical-align:top;white-space:nowrap">{}<a href="{}" '
+    'style="font-weight:600">{}</a></td>\n'
+    '<td style="padding:8px 0;vertical-align:top">{}<br><span style="color:#4b5563;font-size:13px">{}</span>'
+    "</td>\n</tr>\n"
+)
 
 
 @dataclass(frozen=True)
@@ -489,10 +527,7 @@ def mark_sent(claim: Claim, digest: Digest) -> bool:
             cc=", ".join(digest.cc),
         )
         if marked:
-            Through = Reminder.commitments.through
-            Through.objects.bulk_create(
-                Through(reminder_id=claim.pk, commitment_id=item.pk) for item in listed
-            )
+            _record_items(claim.pk, [item.pk for item in listed])
     if not marked:
         logger.error(
             "Reminder claim %s was taken over while its digest was being sent: the recipient may get "
@@ -500,6 +535,21 @@ def mark_sent(claim: Claim, digest: Digest) -> bool:
             claim.pk,
         )
     return bool(marked)
+
+
+def _record_items(reminder_pk: int, commitment_pks: list[int]) -> None:
+    """Which commitments the digest listed: one INSERT of every pair (on PostgreSQL from two arrays,
+    one short statement however many items, where bulk_create spelled out a parameter per value)."""
+    Through = Reminder.commitments.through
+    if connection.vendor != "postgresql":
+        Through.objects.bulk_create(Through(reminder_id=reminder_pk, commitment_id=c) for c in commitment_pks)
+        return
+    table = connection.ops.quote_name(Through._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (reminder_id, commitment_id) SELECT %s, unnest(%s::bigint[])",
+            [reminder_pk, commitment_pks],
+        )
 
 
 # --- A run ------------------------------------------------------------------------------
