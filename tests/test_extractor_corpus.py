@@ -28,7 +28,7 @@ DOCUMENTS = sorted(path.stem for path in LABELS.glob("*.json"))
 TARGET = 0.95
 FLOORS: dict[str, tuple[float, float]] = {
     "SA_Vision2030_2016": (0.91, 0.92),
-    "UK_OpenDataWhitePaper_2012": (0.90, 0.71),
+    "UK_OpenDataWhitePaper_2012": (0.90, 0.75),
 }
 
 

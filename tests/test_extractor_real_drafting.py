@@ -431,3 +431,24 @@ def test_it_after_a_thing_is_that_thing_but_after_a_promise_spelled_out_it_is_th
         "This will include studying regulations on orbits.",
         "It will also include formulating rules on debris.",
     ]
+
+
+def test_a_will_in_a_clause_after_the_main_one_is_not_the_sentence_s_promise() -> None:
+    assert found(
+        "We are aiming for the revised Code to be in place early next year, when it will be issued.\n\n"
+        "The company is taking the lead by ensuring that customers will no longer type their usage.\n\n"
+        "Take steps to guarantee that the recommendations of the review will be taken forward.\n\n"
+        "We will ensure that every dataset is published by June.\n"
+    ) == ["We will ensure that every dataset is published by June."]
+
+
+def test_who_will_lead_a_body_and_what_a_thing_will_show_are_descriptions() -> None:
+    assert found(
+        "We will set up an Institute. It will be led by Sir Tim Berners-Lee and Professor Nigel Shadbolt.\n\n"
+        "The Tax Statement will show clearly what the Government collects.\n\n"
+        "The planned refresh of the portal will also provide additional metadata.\n\n"
+        "The Department will provide funding to every council by 2026.\n"
+    ) == [
+        "We will set up an Institute.",
+        "The Department will provide funding to every council by 2026.",
+    ]

@@ -56,9 +56,11 @@ _NOUN_WILL_BEFORE = words(
 _RELATIVE = words("that which who whom whose where")
 # "… lays out how the United States will work …": a modal inside a how/what/whether clause is not
 # the sentence's own promise.
-# "… we see a future where we'll have …": nor inside a where-clause after a noun.
+# "… we see a future where we'll have …": nor inside a where-clause after a noun, nor in ", when it will
+# be issued …" after the main clause.
 _IN_COMPLEMENT_CLAUSE_RE = re.compile(
-    r"(?:\b(?:how|what|whether|(?<!is\s)(?<!'s\s)why)|[\w,]\s+where)(?:\s+[\w'’-]+){0,7}\s*$", re.IGNORECASE
+    r"(?:\b(?:how|what|whether|(?<!is\s)(?<!'s\s)why)|[\w,]\s+where|,\s+when|\b(?:ensuring|guarantee|guaranteeing)\s+that)(?:\s+[\w'’-]+){0,7}\s*$",
+    re.IGNORECASE,
 )
 _LY_VERBS = words("apply supply rely comply multiply reply fly ally imply")
 _ADVERBS = words(
@@ -81,7 +83,7 @@ _EFFECT_VERBS = words(
     become remain play represent mark signal usher open attract generate produce create yield ensure
     inform complement reflect underpin shape unlock unleash spur drive foster require need take cost
     match account spark stimulate fuel trigger support transform improve strengthen boost increase reduce
-    facilitate assist come"""
+    facilitate assist come show provide offer illustrate display"""
 )
 # "This will include X" elaborates a promise instead of stating a consequence.
 ELABORATION_VERBS = words(
@@ -127,7 +129,7 @@ DEMONSTRATIVE_RE = re.compile(
 _DOC_SELF_RE = re.compile(
     r"\b(?:white\s+paper|paper|document|report|chapter|section|part|annex|publication|outline|plan|"
     r"charter|agenda|strategy|strategies|guidelines?|guidance|code|framework|toolkit|playbook|catalog|"
-    r"catalogue)s?\b",
+    r"catalogue|statement)s?\b",
     re.IGNORECASE,
 )
 _FORECAST_RE = re.compile(
@@ -558,6 +560,13 @@ _NOT_ADJECTIVES = words(
 )
 
 
+# "… will be led/chaired by Sir Tim Berners-Lee and Professor …": a person named at the head of a thing.
+_LED_BY_PERSON_RE = re.compile(
+    r"\s+be\s+(?:jointly\s+|co-?)?(?:led|chaired|headed|directed)\s+by\s+(?:(?:Sir|Dame|Professor|Prof\.?|Dr\.?|"
+    r"Mr\.?|Mrs\.?|Ms\.?|Lord|Lady|Baroness)\s|[A-Z][a-z]+\s+[A-Z][a-z-]+\b(?!\s+(?:of|for|and)\b))"
+)
+
+
 def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | None:
     pre = s[: modal.start]
     if modal.bare:
@@ -603,6 +612,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         and not TASK_WORDS_RE.search(head_of(subject))
     ):
         return None  # "The identification of skills will be informed by …": what bears on it
+    if passive and subject.lower() in {"it", "this", "they"} and _LED_BY_PERSON_RE.match(s, modal.end):
+        return None  # "It will be led by Sir Tim Berners-Lee": who leads it, not an act promised
     if passive and following in {"comprised", "composed", "constituted"}:
         return None  # "The Council will be comprised of senior staff": what it will consist of
     if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
