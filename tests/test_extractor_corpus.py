@@ -27,7 +27,7 @@ DOCUMENTS = sorted(path.stem for path in LABELS.glob("*.json"))
 # as the rules improve and drop it once the document clears the bar (docs/importing.md).
 TARGET = 0.95
 FLOORS: dict[str, tuple[float, float]] = {
-    "SA_Vision2030_2016": (0.91, 0.92),
+    "SA_Vision2030_2016": (0.93, 0.92),
     "UK_OpenDataWhitePaper_2012": (0.90, 0.75),
 }
 

@@ -452,3 +452,17 @@ def test_who_will_lead_a_body_and_what_a_thing_will_show_are_descriptions() -> N
         "We will set up an Institute.",
         "The Department will provide funding to every council by 2026.",
     ]
+
+
+def test_goal_lines_a_pdf_ran_together_are_split_and_decimal_figures_count() -> None:
+    assert found(
+        "Having the contribution of the private sector reach from 40% to 60% of local production\n\n"
+        "To increase foreign direct investment from 3.8% to 5.7% of GDP To increase the private "
+        "sector’s contribution from 40% to 65% of GDP To rise from position 25 to the top 10 countries\n\n"
+        "To increase exports To the markets of Asia\n"
+    ) == [
+        "Having the contribution of the private sector reach from 40% to 60% of local production",
+        "To increase foreign direct investment from 3.8% to 5.7% of GDP",
+        "To increase the private sector’s contribution from 40% to 65% of GDP",
+        "To rise from position 25 to the top 10 countries",
+    ]

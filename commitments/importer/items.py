@@ -266,11 +266,32 @@ def ends_sentence(text: str) -> bool:
 # trillion", "Raise the social capital index from position 26 to 10"): a change verb, then figures.
 _TARGET_OPENING_RE = re.compile(
     r"^(?:to\s+(?:\w+ly\s+)?)?(?:increas|rais|reduc|lower|ris|cut|doubl|tripl|halv|grow|expand|boost|lift|"
-    r"mov|reach|achiev|improv|decreas|climb|bring|have|nam|localiz|localis|exceed)\w*\b",
+    r"mov|reach|achiev|improv|decreas|climb|bring|hav|nam|localiz|localis|exceed)\w*\b",
     re.IGNORECASE,
 )
+# Goal lines a PDF ran together: "To increase FDI from 3.8% to 5.7% of GDP To increase the private
+# sector's contribution from 40% to 65% of GDP": a capital "To" + change verb starts the next one.
+_GLUED_TARGET_RE = re.compile(
+    r"(?<=[\w%)])\s+(?=To\s+(?:\w+ly\s+)?(?:increas|rais|reduc|lower|ris|cut|doubl|tripl|halv|grow|expand|"
+    r"boost|lift|mov|reach|achiev|improv|decreas|climb|bring|hav|localiz|localis|exceed)\w*\b)"
+)
+
+
+def glued_targets(text: str) -> list[tuple[int, int]]:
+    """The spans of the goal lines in ``text`` when it is several run together, each a target; else []."""
+    cuts = [match.end() for match in _GLUED_TARGET_RE.finditer(text)]
+    if not cuts:
+        return []
+    starts = [0, *cuts]
+    ends = [match.start() for match in _GLUED_TARGET_RE.finditer(text)] + [len(text.rstrip())]
+    spans = list(zip(starts, ends, strict=True))
+    return spans if all(is_target_statement(text[a:b]) for a, b in spans) else []
+
+
 _TARGET_FIGURES_RE = re.compile(
-    r"\bfrom\b[^.;]{0,80}?\d[^.;]{0,60}?\bto\b[^.;]{0,60}?(?:\d|top|first|leading)"
+    # (A full stop inside a number, "3.8%", does not end the figure.)
+    r"\bfrom\b(?:[^.;]|\.(?=\d)){0,80}?\d(?:[^.;]|\.(?=\d)){0,60}?\bto\b(?:[^.;]|\.(?=\d)){0,60}?"
+    r"(?:\d|top|first|leading)"
     r"|\b(?:among|in|into)\s+the\s+top\s+(?:\d+|five|ten|twenty|fifty|hundred)\b"
     r"|\bto\s+(?:more\s+than|over|at\s+least|above|below|under)\s+[$£€]?\d",
     re.IGNORECASE,

@@ -157,6 +157,15 @@ _TOP_LEVEL_KINDS = words("part chapter section annex appendix goal pillar roman 
 _ANNEX_KINDS = words("annex appendix")
 
 
+def _unglued(clean: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentence spans, with goal lines a PDF ran together into one split apart."""
+    result: list[tuple[int, int]] = []
+    for a, b in spans:
+        parts = items.glued_targets(clean[a:b])
+        result.extend([(a + x, a + y) for x, y in parts] if parts else [(a, b)])
+    return result
+
+
 @dataclass
 class _Extractor:
     text: str
@@ -235,7 +244,7 @@ class _Extractor:
         """Add the commitments among the sentences; returns (any added, span of the lead-in sentence(s))."""
         spans = rules.split_sentences(clean)
         added = False
-        for a, b in spans:
+        for a, b in _unglued(clean, spans):
             rule = rules.classify(clean[a:b], self.previous)
             self.closed_on_promise = rule is not None
             if rule is None and (
