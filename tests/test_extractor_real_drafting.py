@@ -459,10 +459,16 @@ def test_goal_lines_a_pdf_ran_together_are_split_and_decimal_figures_count() -> 
         "Having the contribution of the private sector reach from 40% to 60% of local production\n\n"
         "To increase foreign direct investment from 3.8% to 5.7% of GDP To increase the private "
         "sector’s contribution from 40% to 65% of GDP To rise from position 25 to the top 10 countries\n\n"
-        "To increase exports To the markets of Asia\n"
+        "To increase exports To the markets of Asia\n\n"
+        "Spending on culture to rise from 2.9% to 6% Increase the share of people who exercise weekly from "
+        "13% to 40% Naming three cities among the top 100 cities for quality of life\n\n"
+        "Reducing the unemployment rate from 12% to 7% High input of small firms from 20% to 35% of GDP\n"
     ) == [
         "Having the contribution of the private sector reach from 40% to 60% of local production",
         "To increase foreign direct investment from 3.8% to 5.7% of GDP",
         "To increase the private sector’s contribution from 40% to 65% of GDP",
         "To rise from position 25 to the top 10 countries",
+        "Increase the share of people who exercise weekly from 13% to 40%",
+        "Naming three cities among the top 100 cities for quality of life",
+        "Reducing the unemployment rate from 12% to 7%",
     ]

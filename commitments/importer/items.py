@@ -270,22 +270,31 @@ _TARGET_OPENING_RE = re.compile(
     re.IGNORECASE,
 )
 # Goal lines a PDF ran together: "To increase FDI from 3.8% to 5.7% of GDP To increase the private
-# sector's contribution from 40% to 65% of GDP": a capital "To" + change verb starts the next one.
+# sector's contribution from 40% to 65% of GDP", "… from % 2.9 to 6% Increase percentage of …": a capital
+# "To" + change verb, or a capitalised word right after a figure, starts the next one.
+_TARGET_VERBS = (
+    r"(?:increas|rais|reduc|lower|ris|cut|doubl|tripl|halv|grow|expand|boost|lift|mov|reach|achiev|improv|"
+    r"decreas|climb|bring|hav|nam|localiz|localis|exceed)\w*\b"
+)
 _GLUED_TARGET_RE = re.compile(
-    r"(?<=[\w%)])\s+(?=To\s+(?:\w+ly\s+)?(?:increas|rais|reduc|lower|ris|cut|doubl|tripl|halv|grow|expand|"
-    r"boost|lift|mov|reach|achiev|improv|decreas|climb|bring|hav|localiz|localis|exceed)\w*\b)"
+    rf"(?<=[\w%)*])\s+(?=To\s+(?:\w+ly\s+)?{_TARGET_VERBS})|(?<=[\d%*])\s+(?=[A-Z][a-z])"
 )
 
 
 def glued_targets(text: str) -> list[tuple[int, int]]:
-    """The spans of the goal lines in ``text`` when it is several run together, each a target; else []."""
-    cuts = [match.end() for match in _GLUED_TARGET_RE.finditer(text)]
+    """The spans of the goal lines in ``text`` when it is several run together: two or more of them
+    targets, or one and every other part with figures of its own (the parts that are not targets are read
+    as they are); else []."""
+    cuts = list(_GLUED_TARGET_RE.finditer(text))
     if not cuts:
         return []
-    starts = [0, *cuts]
-    ends = [match.start() for match in _GLUED_TARGET_RE.finditer(text)] + [len(text.rstrip())]
+    starts = [0, *(match.end() for match in cuts)]
+    ends = [*(match.start() for match in cuts), len(text.rstrip())]
     spans = list(zip(starts, ends, strict=True))
-    return spans if all(is_target_statement(text[a:b]) for a, b in spans) else []
+    parts = [text[a:b] for a, b in spans]
+    targets = sum(is_target_statement(part) for part in parts)
+    with_figures = all(_TARGET_FIGURES_RE.search(part) for part in parts)
+    return spans if targets >= 2 or (targets and with_figures) else []
 
 
 _TARGET_FIGURES_RE = re.compile(
