@@ -618,7 +618,7 @@ class EvidenceSuggestion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.url} for {self.commitment_id} ({self.state})"
+        return f"{self.url} for {self.commitment.reference} ({self.get_state_display().lower()})"
 
 
 class AppendOnlyModel(models.Model):
