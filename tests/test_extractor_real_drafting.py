@@ -472,3 +472,11 @@ def test_goal_lines_a_pdf_ran_together_are_split_and_decimal_figures_count() -> 
         "Naming three cities among the top 100 cities for quality of life",
         "Reducing the unemployment rate from 12% to 7%",
     ]
+
+
+def test_pride_is_a_stance_not_an_act() -> None:
+    assert found(
+        "We have always taken – and will continue to take – great pride in our heritage.\n\n"
+        "We will be proud of what our youth achieve.\n\n"
+        "We will take part in the regional summit in 2027.\n"
+    ) == ["We will take part in the regional summit in 2027."]

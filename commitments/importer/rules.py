@@ -472,6 +472,11 @@ def _governs(pattern: re.Pattern[str], pre: str) -> bool:
     return bool(matches) and not _NEW_CLAUSE_RE.search(pre, matches[-1].end())
 
 
+_PRIDE_RE = re.compile(
+    r"[\s–—-]+(?:\w+ly[\s–—-]+)?(?:continue[\s–—-]+to[\s–—-]+)?(?:take[\s–—-]+(?:\w+[\s–—-]+)?pride|be[\s–—-]+"
+    r"(?:\w+[\s–—-]+)?proud)\b",
+    re.IGNORECASE,
+)
 _STANCE_VERBS = words("remember forget know believe understand feel wish adhere contemplate")
 _PEOPLE_AND_ECONOMY = words(
     """people citizens residents youth women men families children students workers economy society
@@ -642,6 +647,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     actor = is_actor(subject)
     if not passive and re.match(r"^(?:all\s+)?(?:those|anyone|everyone|people)\s+who\b", subject, re.I):
         return None  # "all those who can use them will choose to …": what people will do
+    if _PRIDE_RE.match(s, modal.end):
+        return None  # "We will continue to take great pride in our heritage": a stance, not an act
     if verb in _STANCE_VERBS or (verb in {"strive", "aspire"} and following == "for") or verb == "aim":
         return None  # "We will never forget …", "We will remember our obligations": a stance
     if not passive and head_of(subject) in _PEOPLE_AND_ECONOMY and not _names_a_body(subject):
