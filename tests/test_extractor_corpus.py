@@ -18,7 +18,7 @@ import pytest
 from commitments.importer.parser import extract
 from commitments.importer.sources import read_document
 from tests.environment import missing_service, shared_dir
-from tests.test_extractor_scoring import DATA, Score, score_commitments
+from tests.test_extractor_scoring import DATA, Score, score, score_commitments
 
 LABELS = DATA / "corpus"
 DOCUMENTS = sorted(path.stem for path in LABELS.glob("*.json"))
@@ -91,11 +91,33 @@ def test_recall_and_precision_on_the_real_corpus(name: str) -> None:
     assert result.precision >= precision, result.report(name)
 
 
+# The publisher's own PDF of a corpus document, read through its text layer (sources.pdf_to_text): the
+# same commitments as the plain text the corpus holds. (The other kept original, the UK Open Data White
+# Paper, is set in two columns with boxes the corpus text was rebuilt from by hand; from its PDF the
+# extractor scores 0.853 / 0.713 on the labels, against 0.902 / 0.754 from the text.)
+ORIGINAL_PDFS = ["CA_SpeechFromTheThrone_2025"]
+
+
+@pytest.mark.parametrize("name", ORIGINAL_PDFS)
+def test_the_publishers_pdf_gives_the_commitments_of_the_text(name: str) -> None:
+    path = shared_dir() / "corpus" / "original" / f"{name}.pdf"
+    if not path.exists():
+        missing_service(f"needs the original PDF at {path} (set TRACKER_SHARED_DIR)")
+    text, labels = labelled(name)
+    from_pdf = [commitment.text for commitment in extract(read_document(path)).commitments]
+    from_text = [commitment.text for commitment in extract(text).commitments]
+
+    same = score(from_pdf, from_text)
+    assert (same.recall, same.precision) == (1.0, 1.0), same.report(name)
+    on_labels = score_commitments(from_pdf, commitments_of(text, labels))
+    assert (on_labels.recall, on_labels.precision) == (measure(name).recall, measure(name).precision)
+
+
 if __name__ == "__main__":
     # `.venv/bin/python -m tests.test_extractor_corpus`: the figures, one line per document.
     print(f"{'document':40} {'labels':>6} {'recall':>7} {'precision':>9}  bar {TARGET}")
     for name in DOCUMENTS:
-        score = measure(name)
-        met = "met" if score.recall >= TARGET and score.precision >= TARGET else "not yet"
+        result = measure(name)
+        met = "met" if result.recall >= TARGET and result.precision >= TARGET else "not yet"
         groups = len(commitments_of(*labelled(name)))
-        print(f"{name:40} {groups:>6} {score.recall:>7.3f} {score.precision:>9.3f}  {met}")
+        print(f"{name:40} {groups:>6} {result.recall:>7.3f} {result.precision:>9.3f}  {met}")

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import os
 import re
+import statistics
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -344,12 +347,20 @@ def pdf_to_text(data: bytes, *, name: str) -> str:
         # char_margin 4 (pdfminer's default is 2): the wide gaps of justified text stay inside a
         # line instead of splitting it into blocks; a column gutter is wider still.
         for page in extract_pages(io.BytesIO(data), laparams=LAParams(char_margin=4.0)):
-            blocks = [
-                "\n".join(_SPACES_IN_LINE.sub(" ", line).strip() for line in element.get_text().splitlines())
+            boxes = [
+                _Box(
+                    element.x0,
+                    element.y0,
+                    element.y1,
+                    (element.y1 - element.y0) / max(1, len(lines)),
+                    "\n".join(_SPACES_IN_LINE.sub(" ", line).strip() for line in lines).strip("\n"),
+                )
                 for element in page
                 if isinstance(element, LTTextContainer)
+                for lines in [element.get_text().splitlines()]
             ]
-            pages.append("\n\n".join(block.strip("\n") for block in blocks if block.strip()))
+            blocks = _paragraphs([box for box in boxes if box.text.strip()])
+            pages.append("\n\n".join(blocks))
     except PDFSyntaxError as err:
         raise DocumentError(f"cannot read {name}: not a readable PDF ({err})") from None
     except Exception as err:  # pdfminer raises many types for damaged or encrypted files
@@ -361,3 +372,45 @@ def pdf_to_text(data: bytes, *, name: str) -> str:
 
 
 _SPACES_IN_LINE = re.compile(r"[ \t\u00a0]{2,}")
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A block of text pdfminer found: its left edge, bottom and top, the height of one of its lines."""
+
+    x0: float
+    y0: float
+    y1: float
+    line_height: float
+    text: str
+
+
+def _paragraphs(boxes: list[_Box]) -> list[str]:
+    """The page's blocks, with the lines of one paragraph joined again when the PDF spaced them further
+    apart than pdfminer groups (each line its own block, "line / blank / line"). On such a page, the most
+    common gap between lines of the same size, one under the other, is its line spacing; blocks that far
+    apart are one paragraph, and a wider gap (a paragraph break, a heading) or another size still
+    separates."""
+
+    def follows(above: _Box, below: _Box) -> float | None:
+        """The gap between `above` and the `below` that continues it in the same column, else None."""
+        same_size = 0.85 <= below.line_height / max(above.line_height, 0.1) <= 1.18
+        aligned = abs(above.x0 - below.x0) <= 3 or 0 < above.x0 - below.x0 <= 40  # or a first-line indent
+        gap = above.y0 - below.y1
+        return gap if same_size and aligned and 0 <= gap <= 1.5 * above.line_height else None
+
+    gaps = [gap for a, b in itertools.pairwise(boxes) if (gap := follows(a, b)) is not None]
+    # Only where pdfminer left (nearly) every line a block of its own: where it grouped lines, a block
+    # of one line is a paragraph of its own (a contents entry, an address line), however close.
+    single = sum("\n" not in box.text for box in boxes)
+    ungrouped = bool(boxes) and single >= 0.8 * len(boxes)
+    spacing = statistics.median_low(gaps) if ungrouped and len(gaps) >= 3 else None
+    blocks: list[str] = []
+    for index, box in enumerate(boxes):
+        gap = follows(boxes[index - 1], box) if index else None
+        joined = spacing is not None and gap is not None and abs(gap - spacing) <= max(1.5, 0.15 * spacing)
+        if joined and blocks:
+            blocks[-1] += "\n" + box.text
+        else:
+            blocks.append(box.text)
+    return blocks
