@@ -49,6 +49,18 @@ def client_address(request: Any) -> str:
     return str(meta.get("REMOTE_ADDR", ""))
 
 
+def _count_one(cache: Any, key: str, window: int) -> int:
+    """Add one to a fixed-window counter (created with the window as its lifetime); the new count.
+    incr() is atomic in Redis: two processes cannot both take the last one."""
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=window)
+        return 1
+
+
 @dataclass(frozen=True)
 class FailureLimit:
     """At most `limit` failures per `window` seconds for each key; past that, refused until the
@@ -81,12 +93,7 @@ class FailureLimit:
         cache = caches["throttle"]
         try:
             for key in self._keys(address, username):
-                if cache.add(key, 1, timeout=self.window):
-                    continue
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add() and incr()
-                    cache.add(key, 1, timeout=self.window)
+                _count_one(cache, key, self.window)
         except Exception:  # the cache backend's connection errors have no common base class
             warn_now_and_then("lockout", "Sign-in failure counter unavailable; not limiting attempts")
 
@@ -129,17 +136,11 @@ class SubmissionLimit:
         cache = caches["throttle"]
         key = f"submissions:{self.scope}:{hashlib.sha256(address.encode()).hexdigest()[:32]}"
         try:
-            if cache.add(key, 1, timeout=self.window):
-                return self.limit >= 1
-            try:
-                count = cache.incr(key)  # atomic in Redis: two processes cannot both take the last one
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=self.window)
-                count = 1
+            count = _count_one(cache, key, self.window)
         except Exception:  # the cache backend's connection errors have no common base class
             warn_now_and_then("submissions", "Submission counter unavailable; not limiting %s", self.scope)
             return True
-        return int(count) <= self.limit
+        return count <= self.limit
 
 
 def suggestion_limit() -> SubmissionLimit:

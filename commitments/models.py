@@ -62,6 +62,8 @@ REFERENCE_PREFIX_RULE = "capital letters and digits, in groups joined by dashes,
 # The services refuse longer text (TEXT_TOO_LONG), so do the API and the admin forms, and a database
 # constraint refuses it to SQL too (migration 0014).
 MAX_TEXT_LENGTH = 20_000
+# What a member of the public writes with a suggestion, and an analyst's reason for rejecting one.
+SUGGESTION_TEXT_LIMIT = 2000
 
 
 def bounded_text_validator() -> MaxLengthValidator:
@@ -580,7 +582,11 @@ class EvidenceSuggestion(models.Model):
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="suggestions")
     url = HttpURLField("URL", max_length=1000, help_text="http(s) only.")
-    note = models.TextField("what it shows", max_length=2000, validators=[MaxLengthValidator(2000)])
+    note = models.TextField(
+        "what it shows",
+        max_length=SUGGESTION_TEXT_LIMIT,
+        validators=[MaxLengthValidator(SUGGESTION_TEXT_LIMIT)],
+    )
     email = models.EmailField("e-mail", blank=True, help_text="Optional: told of the decision.")
     state = models.CharField(
         "state", max_length=10, choices=SuggestionState.choices, default=SuggestionState.PENDING
@@ -591,7 +597,10 @@ class EvidenceSuggestion(models.Model):
     )
     decided_at = models.DateTimeField("decided", null=True, blank=True)
     rejection_reason = models.TextField(
-        "reason for rejection", blank=True, max_length=2000, validators=[MaxLengthValidator(2000)]
+        "reason for rejection",
+        blank=True,
+        max_length=SUGGESTION_TEXT_LIMIT,
+        validators=[MaxLengthValidator(SUGGESTION_TEXT_LIMIT)],
     )
     evidence = models.OneToOneField(
         Evidence, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestion"

@@ -31,6 +31,7 @@ from commitments.choices import EvidenceKind, EvidenceSignal, Priority, Status, 
 from commitments.exceptions import CitedEvidenceIsFrozenError, ConcurrentEditError
 from commitments.models import (
     MAX_TEXT_LENGTH,
+    SUGGESTION_TEXT_LIMIT,
     ApiToken,
     Commitment,
     CommitmentSector,
@@ -596,7 +597,6 @@ SUGGESTION_DECIDED: Final = (
     "This suggestion was already {state} by {who} at {when:%Y-%m-%d %H:%M:%S %Z}: nothing was changed."
 )
 REJECTION_REASON_REQUIRED: Final = "Say why it is rejected: the submitter is told, if they left an e-mail."
-SUGGESTION_TEXT_LIMIT: Final = 2000  # EvidenceSuggestion.note and rejection_reason
 
 
 @dataclass(frozen=True)
