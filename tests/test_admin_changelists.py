@@ -14,9 +14,15 @@ from django.utils import timezone
 
 from commitments import services
 from commitments.admin.base import EstimatedCountPaginator
-from commitments.choices import ReminderState, Status
-from commitments.models import ApiToken, Reminder, Section
-from tests.factories import CommitmentFactory, DocumentFactory, EvidenceFactory, UserFactory
+from commitments.choices import LinkStatus, ReminderState, Status
+from commitments.models import ApiToken, EvidenceLink, Reminder, Section
+from tests.factories import (
+    CommitmentFactory,
+    DocumentFactory,
+    EvidenceFactory,
+    EvidenceSuggestionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +45,11 @@ def add_rows(n: int) -> None:
         commitment = CommitmentFactory.create(
             document=document, section=section, owner=owner, primary_sector="governance"
         )
-        EvidenceFactory.create(commitment=commitment)
+        evidence = EvidenceFactory.create(commitment=commitment)
+        EvidenceLink.objects.create(evidence=evidence, status=LinkStatus.BROKEN, checked_at=timezone.now())
+        EvidenceSuggestionFactory.create(commitment=commitment)
+        rejected = EvidenceSuggestionFactory.create(commitment=commitment)
+        services.reject_suggestion(suggestion=rejected, actor=owner, reason="Not about it.")
         services.record_review(
             commitment=commitment, reviewer=owner, status=Status.STALLED, rationale="Late."
         )
@@ -61,6 +71,7 @@ CHANGELISTS = [
     "commitments_evidence",
     "commitments_reminder",
     "commitments_apitoken",
+    "commitments_evidencesuggestion",
 ]
 
 
