@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.http import http_date
 from rest_framework.test import APIClient
 
 from commitments import reports
 from commitments.choices import Status
-from commitments.models import Commitment
+from commitments.models import Commitment, Document
 from tests.api_helpers import at, catalogue, review_at
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +140,30 @@ def test_reports_answer_304_until_something_changes(history: dict[str, Commitmen
     assert client.get(PROGRESS + "?group_by=status", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
     review_at(at("2025-06-01"), history["coop"], Status.IN_PROGRESS)
     assert client.get(PROGRESS + "?group_by=sector", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_a_report_is_last_modified_when_its_commitments_or_their_documents_last_changed(
+    history: dict[str, Commitment],
+) -> None:
+    client = APIClient()
+    first = client.get(PROGRESS + "?group_by=sector")
+    latest = max(Commitment.objects.aggregate(m=Max("updated_at"))["m"], history["moon"].document.updated_at)
+    assert first["Last-Modified"] == http_date(latest.timestamp())
+
+    document = history["moon"].document
+    Document.objects.filter(pk=document.pk).update(updated_at=timezone.now() + datetime.timedelta(hours=1))
+    second = client.get(PROGRESS + "?group_by=sector", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 200  # a re-import that changed only the document's text
+    assert second["Last-Modified"] != first["Last-Modified"]
+
+
+def test_a_report_over_a_selection_that_matches_nothing_is_empty_and_cacheable() -> None:
+    Commitment.objects.all().delete()
+    client = APIClient()
+    first = client.get(PROGRESS + "?group_by=status")
+    assert first.status_code == 200
+    assert first.json()["overall"]["total"] == 0
+    assert client.get(PROGRESS + "?group_by=status", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
 @pytest.mark.parametrize("group_by", ["sector", "section", "status", "owner", "document"])
