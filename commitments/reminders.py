@@ -382,6 +382,18 @@ class Section:
     more: int
     more_url: str
 
+    # The section's lines joined here, each rendering once: a template loop over a digest's hundreds of
+    # lines resolved each line's attribute through the template engine.
+    @property
+    def text(self) -> str:
+        """The lines in the plain-text part, each on its own after a blank line."""
+        return "".join(f"\n{line.text}\n" for line in self.lines)
+
+    @property
+    def html(self) -> SafeString:
+        """The lines as the rows of the HTML part's table (each escaped by Line.html)."""
+        return mark_safe("".join(line.html for line in self.lines))  # each row escaped
+
 
 def digest_context(digest: Digest) -> dict[str, Any]:
     """What the e-mail templates (and the admin preview) render."""
