@@ -21,6 +21,8 @@ from commitments.api.serializers import (
     CommitmentSerializer,
     EvidenceSerializer,
     ReviewSerializer,
+    list_item,
+    row_links,
 )
 from commitments.choices import Status
 from commitments.models import Commitment, Evidence, Review, Section
@@ -303,6 +305,18 @@ def test_rows_are_built_exactly_as_the_declared_fields_describe(items: dict[str,
             by_fields = Serializer.to_representation(serializer, commitment)
             assert by_hand == by_fields
             assert list(by_hand) == list(by_fields)  # the same key order too
+
+    # A list page reads the same rows as values (CommitmentQuerySet.list_rows), in the order asked.
+    ids = [c.pk for c in reversed(commitments)]
+    rows = Commitment.objects.all().list_rows([*ids, 2**40])  # an id that vanished meanwhile is left out
+    assert [row["id"] for row in rows] == ids
+    for row, commitment in zip(rows, reversed(commitments), strict=True):
+        by_fields = Serializer.to_representation(
+            CommitmentSerializer(commitment, context=context), commitment
+        )
+        from_values = list_item(row, row_links(context), context["section_paths"])
+        assert from_values == by_fields
+        assert list(from_values) == list(by_fields)
 
 
 def test_evidence_and_reviews_are_built_exactly_as_their_declared_fields_describe(

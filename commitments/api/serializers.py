@@ -150,48 +150,95 @@ class CommitmentSerializer(serializers.Serializer):
         return None if review is None else dict(LatestReviewSerializer(review, context=self.context).data)
 
     def to_representation(self, commitment: Commitment) -> dict[str, Any]:
-        # The declared fields above are the contract (the schema is built from them); this builds the
-        # same dict directly, because DRF's field machinery, a nested serializer and two reverse() calls
-        # per row were close to half the time of a list page (tests/test_api_read.py holds both equal).
-        links = row_links(self.context)
-        review = commitment.latest_review
-        document = commitment.document
-        section = commitment.section
-        owner = commitment.owner
-        return {
-            "id": commitment.pk,
-            "reference": commitment.reference,
-            "url": links.commitment(commitment.reference),
-            "text": commitment.text,
-            "lead_in": commitment.lead_in,
-            "document": document.slug,
-            "section": section.key if section is not None else None,
-            "section_path": self.get_section_path(commitment),
-            "sectors": [
-                {"slug": link.sector.slug, "name": link.sector.name, "primary": link.is_primary}
-                for link in commitment.sectors_in_order
-            ],
-            "status": commitment.status,
-            "status_label": status_label(commitment.status),
-            "owner": owner.username if owner is not None else None,
-            "priority": commitment.priority,
-            "target_date": commitment.target_date.isoformat() if commitment.target_date else None,
-            "last_reviewed_at": _timestamp(commitment.last_reviewed_at),
-            "is_stale": bool(getattr(commitment, "is_stale", False)),
-            "overdue": commitment.overdue,
-            "evidence_count": getattr(commitment, "evidence_count", 0),
-            "latest_review": None
-            if review is None
-            else {
-                "id": review.pk,
-                "url": links.review(review.pk),
-                "reviewed_at": _timestamp(review.reviewed_at),
-                "status_before": review.status_before,
-                "status_after": review.status_after,
-                "reviewer": review.reviewer.username,
-                "rationale": review.rationale_preview,  # type: ignore[attr-defined]  # latest_of_each()
-            },
-        }
+        # The declared fields above are the contract (the schema is built from them); list_item() builds
+        # the same dict directly, because DRF's field machinery, a nested serializer and two reverse()
+        # calls per row were close to half the time of a list page (tests/test_api_read.py holds both
+        # equal). A list page reads its rows as values (CommitmentQuerySet.list_rows); a model instance,
+        # as here for a detail, is read into the same values first.
+        return list_item(
+            list_values(commitment), row_links(self.context), self.context.get("section_paths", {})
+        )
+
+
+def list_values(commitment: Commitment) -> dict[str, Any]:
+    """A commitment (from CommitmentQuerySet.for_api()) as the values CommitmentQuerySet.list_rows() reads."""
+    review = commitment.latest_review
+    section = commitment.section
+    owner = commitment.owner
+    return {
+        "id": commitment.pk,
+        "reference": commitment.reference,
+        "text": commitment.text,
+        "lead_in": commitment.lead_in,
+        "document_id": commitment.document_id,
+        "document_slug": commitment.document.slug,
+        "section_id": commitment.section_id,
+        "section_key": section.key if section is not None else None,
+        "status": commitment.status,
+        "owner_username": owner.username if owner is not None else None,
+        "priority": commitment.priority,
+        "target_date": commitment.target_date,
+        "last_reviewed_at": commitment.last_reviewed_at,
+        "is_stale": getattr(commitment, "is_stale", False),
+        "is_overdue": commitment.overdue,
+        "evidence_count": getattr(commitment, "evidence_count", 0),
+        "sectors": [
+            (link.sector.slug, link.sector.name, link.is_primary) for link in commitment.sectors_in_order
+        ],
+        "latest_review": None
+        if review is None
+        else {
+            "id": review.pk,
+            "reviewed_at": review.reviewed_at,
+            "status_before": review.status_before,
+            "status_after": review.status_after,
+            "reviewer_username": review.reviewer.username,
+            "rationale_preview": review.rationale_preview,  # type: ignore[attr-defined]  # latest_of_each()
+        },
+    }
+
+
+def list_item(
+    row: Mapping[str, Any], links: RowLinks, section_paths: Mapping[int, list[str]]
+) -> dict[str, Any]:
+    """One commitment as a list shows it (CommitmentSerializer's declared fields), from list_values()."""
+    review = row["latest_review"]
+    section_id = row["section_id"]
+    target_date = row["target_date"]
+    status = row["status"]
+    return {
+        "id": row["id"],
+        "reference": row["reference"],
+        "url": links.commitment(row["reference"]),
+        "text": row["text"],
+        "lead_in": row["lead_in"],
+        "document": row["document_slug"],
+        "section": row["section_key"],
+        "section_path": section_paths.get(section_id, []) if section_id else [],
+        "sectors": [
+            {"slug": slug, "name": name, "primary": primary} for slug, name, primary in row["sectors"]
+        ],
+        "status": status,
+        "status_label": status_label(status),
+        "owner": row["owner_username"],
+        "priority": row["priority"],
+        "target_date": target_date.isoformat() if target_date else None,
+        "last_reviewed_at": _timestamp(row["last_reviewed_at"]),
+        "is_stale": bool(row["is_stale"]),
+        "overdue": bool(row["is_overdue"]),
+        "evidence_count": row["evidence_count"] or 0,
+        "latest_review": None
+        if review is None
+        else {
+            "id": review["id"],
+            "url": links.review(review["id"]),
+            "reviewed_at": _timestamp(review["reviewed_at"]),
+            "status_before": review["status_before"],
+            "status_after": review["status_after"],
+            "reviewer": review["reviewer_username"],
+            "rationale": review["rationale_preview"],
+        },
+    }
 
 
 # A write body may carry only the fields it can change: a field the serializer does not know, or one

@@ -243,6 +243,9 @@ class CommitmentViewSet(
         sections = Section.objects.filter(document_id__in={c.document_id for c in commitments})
         return {**self.get_serializer_context(), "section_paths": sections.paths()}
 
+    def _section_paths(self, documents: set[int]) -> dict[int, list[str]]:
+        return Section.objects.filter(document_id__in=documents).paths() if documents else {}
+
     def _detail(self, commitment: Commitment, status_code: int = 200) -> Response:
         data = api.CommitmentDetailSerializer(commitment, context=self._context([commitment])).data
         return with_validators(
@@ -277,11 +280,13 @@ class CommitmentViewSet(
         # The page's ids first, from the filters and the order alone (an index walk), then only those rows
         # with everything a row shows: the latest review, counts and sectors are never computed for the
         # rows an OFFSET skips or a sort passes over.
+        # Those rows are read as plain values (list_rows), never as model instances.
         matches = self.filter_queryset(Commitment.objects.all())
         page_ids = [row["id"] for row in self.paginate_queryset(matches.values("id")) or []]
-        page = cast(CommitmentQuerySet, self.get_queryset()).in_order_of(page_ids)
-        data = api.CommitmentSerializer(page, many=True, context=self._context(page)).data
-        return self.get_paginated_response(data)
+        rows = Commitment.objects.all().list_rows(page_ids)
+        links = api.row_links(self.get_serializer_context())
+        paths = self._section_paths({row["document_id"] for row in rows})
+        return self.get_paginated_response([api.list_item(row, links, paths) for row in rows])
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         commitment = self.get_object()
