@@ -397,14 +397,14 @@ class Commitment(RestatedRulesModel):
 
     @property
     def recent_evidence(self) -> list[Evidence]:
-        """Its first embed_limit() pieces of evidence, newest publication first (EVIDENCE_ORDER):
-        prefetched by CommitmentQuerySet.for_api_detail(), else one query."""
+        """Its first embed_limit() pieces of evidence, newest publication first (EVIDENCE_ORDER): one
+        query (a LIMIT), read once."""
         return prefetched(self, RECENT_EVIDENCE, lambda: self.evidence.in_detail()[: embed_limit()])
 
     @property
     def recent_reviews(self) -> list[Review]:
-        """Its latest embed_limit() reviews, newest first, with the evidence each cites: prefetched by
-        CommitmentQuerySet.for_api_detail(), else two queries."""
+        """Its latest embed_limit() reviews, newest first, with the evidence each cites: two queries (a
+        LIMIT, then the citations), read once."""
         return prefetched(self, RECENT_REVIEWS, lambda: self.reviews.in_detail()[: embed_limit()])
 
     @property

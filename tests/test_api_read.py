@@ -281,7 +281,9 @@ def test_list_endpoints_run_a_constant_number_of_queries(url: str, pinned: int) 
     assert small == large == pinned
 
 
-def test_rows_are_built_exactly_as_the_declared_fields_describe(items: dict[str, Commitment]) -> None:
+def test_rows_are_built_exactly_as_the_declared_fields_describe(
+    items: dict[str, Commitment], settings: Any
+) -> None:
     # List rows and details are built by hand for speed; the declared fields are the published schema.
     # Both must give the same JSON for every kind of row: reviewed or not, owned or not, with sectors,
     # sections, evidence and a reference that needs quoting in a URL.
@@ -293,8 +295,10 @@ def test_rows_are_built_exactly_as_the_declared_fields_describe(items: dict[str,
     services.mark_reviewed(commitment=longer.pk, reviewer=UserFactory.create())
     request = Request(APIRequestFactory().get(LIST))
     # A detail embeds the latest of each: here 1 of 2 reviews and of 2 pieces of evidence for `longer`.
-    commitments = list(Commitment.objects.for_api_detail(1))
-    context = {"request": request, "section_paths": Section.objects.paths()}
+    settings.TRACKER_DETAIL_EMBED_LIMIT = 1
+    commitments = list(Commitment.objects.for_api_detail())
+    paths = Section.objects.paths()
+    context = {"request": request, "section_paths": paths}
     assert any(c.latest_review for c in commitments)
     assert any(not c.latest_review for c in commitments)
     assert any(c.review_count > len(c.recent_reviews) == 1 for c in commitments)  # type: ignore[attr-defined]
@@ -314,7 +318,7 @@ def test_rows_are_built_exactly_as_the_declared_fields_describe(items: dict[str,
         by_fields = Serializer.to_representation(
             CommitmentSerializer(commitment, context=context), commitment
         )
-        from_values = list_item(row, row_links(context), context["section_paths"])
+        from_values = list_item(row, row_links(context), paths)
         assert from_values == by_fields
         assert list(from_values) == list(by_fields)
 

@@ -213,7 +213,7 @@ class CommitmentViewSet(
 
     def get_queryset(self) -> QuerySet[Commitment]:
         if self.action in {"retrieve", "partial_update"}:
-            return Commitment.objects.for_api_detail(embed_limit())
+            return Commitment.objects.for_api_detail()
         if self.action == "reviews":
             # Its history is paged from its own query, and a new review answers with the review alone.
             return Commitment.objects.all()
