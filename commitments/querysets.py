@@ -180,19 +180,29 @@ class SectionQuerySet(models.QuerySet["Section"]):
 
     def paths(self) -> dict[int, list[str]]:
         """Heading path (top level first) of every section in this queryset, in one query."""
-        rows = {
-            pk: (parent, heading) for pk, parent, heading in self.values_list("pk", "parent_id", "heading")
-        }
-        paths: dict[int, list[str]] = {}
-        for pk in rows:
-            path: list[str] = []
-            current: int | None = pk
-            while current is not None and current in rows and len(path) < 50:
-                parent, heading = rows[current]
-                path.append(heading)
-                current = parent
-            paths[pk] = path[::-1]
-        return paths
+        return _heading_paths(
+            {pk: (parent, heading) for pk, parent, heading in self.values_list("pk", "parent_id", "heading")}
+        )
+
+    def keys_and_paths(self) -> dict[int, tuple[str, list[str]]]:
+        """Key and heading path (top level first) of every section in this queryset, in one query."""
+        rows = list(self.values_list("pk", "parent_id", "heading", "key"))
+        paths = _heading_paths({pk: (parent, heading) for pk, parent, heading, _key in rows})
+        return {pk: (key, paths[pk]) for pk, _parent, _heading, key in rows}
+
+
+def _heading_paths(rows: dict[int, tuple[int | None, str]]) -> dict[int, list[str]]:
+    """{section: (parent, heading)} -> {section: headings from the top level down to it}."""
+    paths: dict[int, list[str]] = {}
+    for pk in rows:
+        path: list[str] = []
+        current: int | None = pk
+        while current is not None and current in rows and len(path) < 50:
+            parent, heading = rows[current]
+            path.append(heading)
+            current = parent
+        paths[pk] = path[::-1]
+    return paths
 
 
 class SectorQuerySet(models.QuerySet["Sector"]):
@@ -455,14 +465,15 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
         shows (api.serializers.list_item), without building a model instance per commitment, document,
         section, owner, sector link, sector, review and reviewer (some 500 for a page of 50).
 
-        Three queries however long the page: the commitments with their document, section and owner
-        names, their flags and evidence counts; their sectors, primary first; their latest reviews.
-        Keys: the columns below, plus `sectors` [(slug, name, primary)] and `latest_review` (a dict or
-        None).
+        Four queries however long the page: the commitments with their document and owner names, their
+        flags and evidence counts; their sectors, primary first; their latest reviews; the sections of
+        their documents (each row's section key and heading path: a join to the sections for the key
+        alone made PostgreSQL hash the whole table). Keys: the columns below, plus `section_key`,
+        `section_path`, `sectors` [(slug, name, primary)] and `latest_review` (a dict or None).
         """
         if not ids:
             return []
-        from commitments.models import CommitmentSector, Review
+        from commitments.models import CommitmentSector, Review, Section
 
         commitments = (
             self.filter(pk__in=ids)
@@ -485,11 +496,14 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
                 "is_overdue",
                 "evidence_count",
                 document_slug=F("document__slug"),
-                section_key=F("section__key"),
                 owner_username=F("owner__username"),
             )
         )
         rows = {row["id"]: {**row, "sectors": [], "latest_review": None} for row in commitments}
+        documents = {row["document_id"] for row in rows.values()}
+        sections = Section.objects.filter(document_id__in=documents).keys_and_paths() if documents else {}
+        for row in rows.values():
+            row["section_key"], row["section_path"] = sections.get(row["section_id"], (None, []))
         links = CommitmentSector.objects.filter(commitment_id__in=ids).in_order()
         for commitment_id, *sector in links.values_list(
             "commitment_id", "sector__slug", "sector__name", "is_primary"

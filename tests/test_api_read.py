@@ -318,7 +318,7 @@ def test_rows_are_built_exactly_as_the_declared_fields_describe(
         by_fields = Serializer.to_representation(
             CommitmentSerializer(commitment, context=context), commitment
         )
-        from_values = list_item(row, row_links(context), paths)
+        from_values = list_item(row, row_links(context))
         assert from_values == by_fields
         assert list(from_values) == list(by_fields)
 

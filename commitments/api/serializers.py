@@ -155,13 +155,13 @@ class CommitmentSerializer(serializers.Serializer):
         # calls per row were close to half the time of a list page (tests/test_api_read.py holds both
         # equal). A list page reads its rows as values (CommitmentQuerySet.list_rows); a model instance,
         # as here for a detail, is read into the same values first.
-        return list_item(
-            list_values(commitment), row_links(self.context), self.context.get("section_paths", {})
-        )
+        paths = self.context.get("section_paths", {})
+        return list_item(list_values(commitment, paths), row_links(self.context))
 
 
-def list_values(commitment: Commitment) -> dict[str, Any]:
-    """A commitment (from CommitmentQuerySet.for_api()) as the values CommitmentQuerySet.list_rows() reads."""
+def list_values(commitment: Commitment, section_paths: Mapping[int, list[str]]) -> dict[str, Any]:
+    """A commitment (from CommitmentQuerySet.for_api()) as the values CommitmentQuerySet.list_rows() reads;
+    `section_paths` as SectionQuerySet.paths() gives them."""
     review = commitment.latest_review
     section = commitment.section
     owner = commitment.owner
@@ -174,6 +174,7 @@ def list_values(commitment: Commitment) -> dict[str, Any]:
         "document_slug": commitment.document.slug,
         "section_id": commitment.section_id,
         "section_key": section.key if section is not None else None,
+        "section_path": section_paths.get(section.pk, []) if section is not None else [],
         "status": commitment.status,
         "owner_username": owner.username if owner is not None else None,
         "priority": commitment.priority,
@@ -198,12 +199,9 @@ def list_values(commitment: Commitment) -> dict[str, Any]:
     }
 
 
-def list_item(
-    row: Mapping[str, Any], links: RowLinks, section_paths: Mapping[int, list[str]]
-) -> dict[str, Any]:
+def list_item(row: Mapping[str, Any], links: RowLinks) -> dict[str, Any]:
     """One commitment as a list shows it (CommitmentSerializer's declared fields), from list_values()."""
     review = row["latest_review"]
-    section_id = row["section_id"]
     target_date = row["target_date"]
     status = row["status"]
     return {
@@ -214,7 +212,7 @@ def list_item(
         "lead_in": row["lead_in"],
         "document": row["document_slug"],
         "section": row["section_key"],
-        "section_path": section_paths.get(section_id, []) if section_id else [],
+        "section_path": row["section_path"],
         "sectors": [
             {"slug": slug, "name": name, "primary": primary} for slug, name, primary in row["sectors"]
         ],

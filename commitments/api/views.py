@@ -243,9 +243,6 @@ class CommitmentViewSet(
         sections = Section.objects.filter(document_id__in={c.document_id for c in commitments})
         return {**self.get_serializer_context(), "section_paths": sections.paths()}
 
-    def _section_paths(self, documents: set[int]) -> dict[int, list[str]]:
-        return Section.objects.filter(document_id__in=documents).paths() if documents else {}
-
     def _detail(self, commitment: Commitment, status_code: int = 200) -> Response:
         data = api.CommitmentDetailSerializer(commitment, context=self._context([commitment])).data
         return with_validators(
@@ -285,8 +282,7 @@ class CommitmentViewSet(
         page_ids = [row["id"] for row in self.paginate_queryset(matches.values("id")) or []]
         rows = Commitment.objects.all().list_rows(page_ids)
         links = api.row_links(self.get_serializer_context())
-        paths = self._section_paths({row["document_id"] for row in rows})
-        return self.get_paginated_response([api.list_item(row, links, paths) for row in rows])
+        return self.get_paginated_response([api.list_item(row, links) for row in rows])
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         commitment = self.get_object()
