@@ -118,6 +118,16 @@ def is_overdue(target_date: date | None, status: str, day: date | None = None) -
     )
 
 
+def is_stale(status: str, last_reviewed_at: datetime | None, created_at: datetime, at: datetime) -> bool:
+    """stale_condition() for one row already in memory: its status's interval has passed since its last
+    review, or since its creation if it was never reviewed."""
+    interval = review_intervals().get(status)
+    if interval is None:
+        return False
+    since = last_reviewed_at if last_reviewed_at is not None else created_at
+    return since < at - interval
+
+
 # Search folds these typographic characters to a plain one each (one for one, so PostgreSQL folds with
 # a single translate(); migration 0012's trigger keeps exactly that expression, with these strings frozen).
 _FOLDS = {
@@ -465,8 +475,8 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
         shows (api.serializers.list_item), without building a model instance per commitment, document,
         section, owner, sector link, sector, review and reviewer (some 500 for a page of 50).
 
-        Four queries however long the page: the commitments with their document and owner names, their
-        flags and evidence counts; their sectors, primary first; their latest reviews; the sections of
+        Four queries however long the page: the commitments with their document and owner names and
+        evidence counts; their sectors, primary first; their latest reviews; the sections of
         their documents (each row's section key and heading path: a join to the sections for the key
         alone made PostgreSQL hash the whole table). Keys: the columns below, plus `section_key`,
         `section_path`, `sectors` [(slug, name, primary)] and `latest_review` (a dict or None).
@@ -475,10 +485,11 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
             return []
         from commitments.models import CommitmentSector, Review, Section
 
+        # The stale and overdue flags from each row's own columns (is_stale, is_overdue), as of one moment.
+        at = at or timezone.now()
+        day = timezone.localdate(at)
         commitments = (
             self.filter(pk__in=ids)
-            .with_staleness(at)
-            .with_overdue(timezone.localdate(at) if at is not None else None)
             .with_evidence_count()
             .order_by()
             .values(  # type: ignore[misc]  # the stubs do not see the annotations
@@ -492,8 +503,7 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
                 "priority",
                 "target_date",
                 "last_reviewed_at",
-                "is_stale",
-                "is_overdue",
+                "created_at",
                 "evidence_count",
                 document_slug=F("document__slug"),
                 owner_username=F("owner__username"),
@@ -504,6 +514,8 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
         sections = Section.objects.filter(document_id__in=documents).keys_and_paths() if documents else {}
         for row in rows.values():
             row["section_key"], row["section_path"] = sections.get(row["section_id"], (None, []))
+            row["is_stale"] = is_stale(row["status"], row["last_reviewed_at"], row.pop("created_at"), at)
+            row["is_overdue"] = is_overdue(row["target_date"], row["status"], day)
         links = CommitmentSector.objects.filter(commitment_id__in=ids).in_order()
         for commitment_id, *sector in links.values_list(
             "commitment_id", "sector__slug", "sector__name", "is_primary"

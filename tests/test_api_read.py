@@ -26,6 +26,7 @@ from commitments.api.serializers import (
 )
 from commitments.choices import Status
 from commitments.models import Commitment, Evidence, Review, Section
+from commitments.querysets import review_intervals
 from tests.api_helpers import at, catalogue, link_sectors, review_at
 from tests.factories import CommitmentFactory, EvidenceFactory, UserFactory
 
@@ -438,3 +439,35 @@ def test_secondary_sector_link_helper_is_consistent(items: dict[str, Commitment]
     extra = CommitmentFactory.create(document=items["moon"].document, reference="X-1")
     link_sectors(extra, "governance", "space-science")
     assert "X-1" in refs(APIClient(), "?sector=space-science")
+
+
+def test_list_rows_flag_stale_and_overdue_exactly_as_the_database_conditions(settings: Any) -> None:
+    # list_rows() works the flags out from each row's columns (querysets.is_stale, is_overdue); the
+    # filters, reports and reminders ask the database (stale_condition, overdue_condition). Around
+    # every status's cutoff, reviewed or never reviewed, with and without a target date, they agree.
+    settings.COMMITMENT_REVIEW_INTERVAL_DAYS = {**settings.COMMITMENT_REVIEW_INTERVAL_DAYS, "stalled": None}
+    moment = timezone.now()
+    today = timezone.localdate(moment)
+    targets = [None, today - datetime.timedelta(days=1), today, today + datetime.timedelta(days=1)]
+    intervals = review_intervals()
+    made = []
+    for n, status in enumerate(Status.values):
+        interval = intervals.get(status) or datetime.timedelta(days=30)
+        for offset in (-1, 1):
+            edge = moment - interval + datetime.timedelta(seconds=offset)
+            reviewed = CommitmentFactory.create(target_date=targets[(n + offset) % 4])
+            if status != Status.UNASSESSED:
+                review_at(edge, reviewed, status)
+            made.append(reviewed)
+            never = CommitmentFactory.create(target_date=targets[(n - offset) % 4])
+            Commitment.objects.filter(pk=never.pk).update(created_at=edge)
+            made.append(never)
+    ids = [c.pk for c in made]
+    rows = Commitment.objects.all().list_rows(ids, at=moment)
+    annotated = Commitment.objects.filter(pk__in=ids).with_staleness(moment).with_overdue(today)
+    flagged = annotated.values_list("pk", "is_stale", "is_overdue")  # type: ignore[misc]  # annotations
+    by_database = {pk: (stale, overdue) for pk, stale, overdue in flagged}
+    flags = {row["id"]: (row["is_stale"], row["is_overdue"]) for row in rows}
+    assert flags == by_database
+    assert {stale for stale, _ in flags.values()} == {True, False}
+    assert {overdue for _, overdue in flags.values()} == {True, False}
