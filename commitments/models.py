@@ -30,7 +30,7 @@ from commitments.choices import (
     Status,
     SuggestionState,
 )
-from commitments.display import truncate
+from commitments.display import RATIONALE_PREVIEW_LENGTH, truncate
 from commitments.exceptions import AppendOnlyError
 from commitments.querysets import (
     CITED_EVIDENCE,
@@ -50,6 +50,7 @@ from commitments.querysets import (
     SectorManager,
     embed_limit,
     is_overdue,
+    is_stale,
 )
 
 # Commitment references are "<prefix>-<section key>-<NN>" and appear in URLs: the prefix is capital
@@ -390,11 +391,27 @@ class Commitment(RestatedRulesModel):
         return bool(annotated) if annotated is not None else is_overdue(self.target_date, self.status)
 
     @property
+    def stale(self) -> bool:
+        """Due for a review (querysets.stale_condition): the list querysets' is_stale annotation, else
+        worked out from this row, now."""
+        annotated = getattr(self, "is_stale", None)
+        if annotated is not None:
+            return bool(annotated)
+        return is_stale(self.status, self.last_reviewed_at, self.created_at, timezone.now())
+
+    @property
     def latest_review(self) -> Review | None:
-        """The latest review: prefetched by CommitmentQuerySet.for_api() for a whole page, else one query.
+        """The latest review: prefetched by CommitmentQuerySet.for_api() for a whole page; the first of
+        recent_reviews if those were read (a detail); else one query.
 
         As a list shows it: with `rationale_preview` (ReviewQuerySet.latest_of_each).
         """
+        recent: list[Review] | None = getattr(self, RECENT_REVIEWS, None)
+        if recent is not None and getattr(self, LATEST_REVIEWS, None) is None:
+            newest = recent[:1]
+            for review in newest:
+                review.rationale_preview = review.rationale[:RATIONALE_PREVIEW_LENGTH]  # type: ignore[attr-defined]
+            setattr(self, LATEST_REVIEWS, newest)
         latest = prefetched(
             self, LATEST_REVIEWS, lambda: Review.objects.filter(commitment=self).latest_of_each()
         )

@@ -406,24 +406,25 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
         )
 
     def for_api_detail(self) -> CommitmentQuerySet:
-        """What the API's detail of a commitment shows: an API item (for_api(), less the primary-sector
-        columns: the detail lists every sector) plus how many reviews there are.
+        """What the API's detail of a commitment shows, beyond its own columns and those of its document,
+        section and owner: its sectors, how many pieces of evidence and reviews it has.
 
-        Its first embed_limit() pieces of evidence and latest reviews are read when shown
-        (Commitment.recent_evidence, recent_reviews): a LIMIT over an index each, bounded however long
-        the history. For the one commitment a detail shows, that costs a fifth less than prefetches that
-        number each commitment's rows (ROW_NUMBER() OVER (PARTITION BY ...)), most of it in building
-        those queries.
+        Its stale and overdue flags are worked out from the row (Commitment.stale, overdue), and its
+        first embed_limit() pieces of evidence and latest reviews are read when shown
+        (Commitment.recent_evidence, recent_reviews; the latest review is the first of those): a LIMIT
+        over an index each, bounded however long the history. For the one commitment a detail shows,
+        that costs much less to build than prefetches that number each commitment's rows
+        (ROW_NUMBER() OVER (PARTITION BY ...)) and a CASE over every status's cutoff.
         """
-        from commitments.models import CommitmentSector, Review
+        from commitments.models import CommitmentSector
 
         return (
-            self._listed()
+            self.select_related("document", "section", "owner")
+            .defer("document__full_text")
             .with_evidence_count()
             .with_review_count()
             .prefetch_related(
                 Prefetch("sector_links", queryset=CommitmentSector.objects.in_order(), to_attr=SECTOR_LINKS),
-                Prefetch("reviews", queryset=Review.objects.latest_of_each(), to_attr=LATEST_REVIEWS),
             )
         )
 

@@ -22,6 +22,7 @@ from commitments.api.serializers import (
     EvidenceSerializer,
     ReviewSerializer,
     list_item,
+    list_values,
     row_links,
 )
 from commitments.choices import Status
@@ -294,6 +295,13 @@ def test_rows_are_built_exactly_as_the_declared_fields_describe(
     assert longer is not None
     EvidenceFactory.create(commitment=longer, published_on=None)
     services.mark_reviewed(commitment=longer.pk, reviewer=UserFactory.create())
+    # The latest rationale longer than a list shows, in letters of two bytes: cut at the same character.
+    services.record_review(
+        commitment=longer.pk,
+        reviewer=UserFactory.create(),
+        status=Status.IN_PROGRESS,
+        rationale="Début " * 80,
+    )
     request = Request(APIRequestFactory().get(LIST))
     # A detail embeds the latest of each: here 1 of 2 reviews and of 2 pieces of evidence for `longer`.
     settings.TRACKER_DETAIL_EMBED_LIMIT = 1
@@ -322,6 +330,13 @@ def test_rows_are_built_exactly_as_the_declared_fields_describe(
         from_values = list_item(row, row_links(context))
         assert from_values == by_fields
         assert list(from_values) == list(by_fields)
+
+    # A detail takes the latest review from its recent reviews: the same as a list reads on its own.
+    for commitment in Commitment.objects.for_api_detail():
+        assert commitment.recent_reviews is not None
+        detail_item = list_item(list_values(commitment, paths), row_links(context))
+        (listed,) = Commitment.objects.all().list_rows([commitment.pk])
+        assert detail_item == list_item(listed, row_links(context))
 
 
 def test_evidence_and_reviews_are_built_exactly_as_their_declared_fields_describe(
@@ -362,7 +377,9 @@ def test_detail_query_count_does_not_grow_with_history() -> None:
     for _ in range(20):
         services.mark_reviewed(commitment=commitment.pk, reviewer=UserFactory.create())
         EvidenceFactory.create(commitment=commitment)
-    assert count_queries(url) == small == 7
+    assert (
+        count_queries(url) == small == 6
+    )  # the commitment, sectors, evidence, reviews, their citations, sections
 
 
 def test_reviews_feed_filters(items: dict[str, Commitment]) -> None:

@@ -119,7 +119,7 @@ class CommitmentSerializer(serializers.Serializer):
     target_date = serializers.DateField(read_only=True, allow_null=True)
     last_reviewed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     is_stale = serializers.BooleanField(
-        read_only=True, help_text="Due for a review: each status has its own review interval."
+        source="stale", read_only=True, help_text="Due for a review: each status has its own review interval."
     )
     overdue = serializers.BooleanField(
         read_only=True,
@@ -180,7 +180,7 @@ def list_values(commitment: Commitment, section_paths: Mapping[int, list[str]]) 
         "priority": commitment.priority,
         "target_date": commitment.target_date,
         "last_reviewed_at": commitment.last_reviewed_at,
-        "is_stale": getattr(commitment, "is_stale", False),
+        "is_stale": commitment.stale,
         "is_overdue": commitment.overdue,
         "evidence_count": getattr(commitment, "evidence_count", 0),
         "sectors": [
@@ -488,6 +488,8 @@ class CommitmentDetailSerializer(CommitmentSerializer):
 
     def to_representation(self, commitment: Commitment) -> dict[str, Any]:
         # As CommitmentSerializer's: the fields above by hand (tests/test_api_read.py holds both equal).
+        # Its recent reviews first: the latest review is the first of them (Commitment.latest_review).
+        commitment.recent_reviews  # noqa: B018  # read for what follows
         data = super().to_representation(commitment)
         data["version"] = commitment.version
         data["document_title"] = commitment.document.title
