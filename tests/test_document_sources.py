@@ -7,8 +7,9 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -228,3 +229,104 @@ def test_a_pdf_without_text_is_refused_in_one_line() -> None:
     pdf.add_page()
     with pytest.raises(DocumentError, match=r"no text layer \(a scan\?\)"):
         document_text(bytes(pdf.output()), name="scan.pdf")
+
+
+# --- PDF layouts: columns, column breaks and boxed sidebars ---------------------------------------
+
+
+def as_page(place: Callable[[Any], None]) -> bytes:
+    """One A4 page typeset by `place(pdf)` with fpdf2 (11 pt Helvetica, no automatic page breaks)."""
+    fpdf = pytest.importorskip("fpdf", reason="needs fpdf2 (pip install -e '.[dev]')")
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    place(pdf)
+    return bytes(pdf.output())
+
+
+def column(pdf: Any, x: float, y: float, texts: list[str], width: float = 85) -> None:
+    """Paragraphs set ragged right in a column `width` mm wide from (`x`, `y`), a gap between them."""
+    pdf.set_xy(x, y)
+    for text in texts:
+        pdf.set_x(x)
+        pdf.multi_cell(width, 5.5, text, new_x="LEFT", new_y="NEXT")
+        pdf.set_y(pdf.get_y() + 4)
+
+
+def paragraphs_of(data: bytes) -> list[str]:
+    return [" ".join(block.split()) for block in paragraphs(document_text(data, name="paper.pdf"))]
+
+
+BRIDGES = [
+    "The Ministry will build twelve new bridges over the river before the end of the decade, starting "
+    "with the two busiest crossings.",
+    "Each bridge will carry a cycle lane and a footpath on both sides, and every design will be open to "
+    "public comment for six weeks.",
+    "The Ministry will publish the cost of every bridge online as soon as the contract for it is signed.",
+]
+TREES = [
+    "The Agency will plant a million trees along the new roads, choosing native species that need little "
+    "water once established.",
+    "Local councils will decide where the trees go, and the Agency will pay for their care during the "
+    "first three summers.",
+    "The Agency will report each spring on how many of the trees have survived the winter.",
+]
+
+
+def test_a_two_column_page_reads_the_left_column_then_the_right() -> None:
+    # The paragraphs of the two columns start at the same heights: read across, they interleave.
+    def place(pdf: Any) -> None:
+        column(pdf, 15, 20, BRIDGES)
+        column(pdf, 110, 20, TREES)
+
+    data = as_page(place)
+
+    assert paragraphs_of(data) == BRIDGES + TREES
+
+
+def test_a_sentence_from_the_foot_of_the_left_column_to_the_head_of_the_right_is_one_paragraph() -> None:
+    left = [
+        *BRIDGES[:2],
+        "The Ministry will publish the cost of every bridge online, together with the name of the",
+    ]
+    right = ["firm that builds it, as soon as the contract for it is signed.", *TREES]
+
+    def place(pdf: Any) -> None:
+        column(pdf, 15, 20, left)
+        column(pdf, 110, 20, right)
+
+    data = as_page(place)
+
+    whole = (
+        "The Ministry will publish the cost of every bridge online, together with the name of the firm "
+        "that builds it, as soon as the contract for it is signed."
+    )
+    assert paragraphs_of(data) == [*BRIDGES[:2], whole, *TREES]
+    assert whole in [" ".join(c.text.split()) for c in extract(document_text(data, name="p.pdf")).commitments]
+
+
+def test_a_boxed_sidebar_in_the_middle_of_a_sentence_does_not_split_it() -> None:
+    def place(pdf: Any) -> None:
+        column(
+            pdf,
+            15,
+            20,
+            [
+                "The Agency will open four new offices in the north of the country over the next two "
+                "years, and the first of them will"
+            ],
+        )
+        top = pdf.get_y()
+        pdf.rect(25, top, 160, 24)  # the sidebar's frame, text of the same size inside
+        column(
+            pdf, 30, top + 4, ["Did you know? The Agency already answers two million letters a year."], 150
+        )
+        column(pdf, 15, top + 30, ["open in Leeds next spring, with room for three hundred staff.", TREES[2]])
+
+    assert paragraphs_of(as_page(place)) == [
+        "The Agency will open four new offices in the north of the country over the next two years, and the "
+        "first of them will open in Leeds next spring, with room for three hundred staff.",
+        "Did you know? The Agency already answers two million letters a year.",
+        TREES[2],
+    ]

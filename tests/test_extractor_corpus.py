@@ -93,8 +93,10 @@ def test_recall_and_precision_on_the_real_corpus(name: str) -> None:
 
 # The publisher's own PDF of a corpus document, read through its text layer (sources.pdf_to_text): the
 # same commitments as the plain text the corpus holds. (The other kept original, the UK Open Data White
-# Paper, is set in two columns with boxes the corpus text was rebuilt from by hand; from its PDF the
-# extractor scores 0.853 / 0.713 on the labels, against 0.902 / 0.754 from the text.)
+# Paper, is set in two columns with boxed sidebars and tables, and the corpus text was rebuilt from it by
+# hand. Read column by column with its paragraphs whole again, its PDF scores 0.892 / 0.740 on the labels,
+# against 0.902 / 0.754 from the text, and finds 0.975 / 0.967 of the text's commitments; before, 0.853 /
+# 0.713. It is held to a floor below, PDF_FLOORS, not to the text's commitments.)
 ORIGINAL_PDFS = ["CA_SpeechFromTheThrone_2025"]
 
 
@@ -111,6 +113,29 @@ def test_the_publishers_pdf_gives_the_commitments_of_the_text(name: str) -> None
     assert (same.recall, same.precision) == (1.0, 1.0), same.report(name)
     on_labels = score_commitments(from_pdf, commitments_of(text, labels))
     assert (on_labels.recall, on_labels.precision) == (measure(name).recall, measure(name).precision)
+
+
+# What a publisher's PDF that does not yet give the text's commitments scores on the labels so far: raise
+# as the PDF reading improves. What still differs from the UK text: "policy-/making" broken at a line end
+# (the extractor drops that hyphen; the hand-made text kept it), and where the text ran the lines of two
+# columns together (principles 13 and 14, two cells of the Annex A table) the PDF keeps them apart, which
+# matches no label either way.
+PDF_FLOORS: dict[str, tuple[float, float]] = {"UK_OpenDataWhitePaper_2012": (0.89, 0.73)}
+
+
+@pytest.mark.parametrize("name", sorted(PDF_FLOORS))
+def test_the_publishers_pdf_scores_at_least_its_floor_on_the_labels(name: str) -> None:
+    path = shared_dir() / "corpus" / "original" / f"{name}.pdf"
+    if not path.exists():
+        missing_service(f"needs the original PDF at {path} (set TRACKER_SHARED_DIR)")
+    text, labels = labelled(name)
+    from_pdf = [commitment.text for commitment in extract(read_document(path)).commitments]
+
+    on_labels = score_commitments(from_pdf, commitments_of(text, labels))
+    print(on_labels.report(f"{name} (PDF)"))
+    recall, precision = PDF_FLOORS[name]
+    assert on_labels.recall >= recall, on_labels.report(name)
+    assert on_labels.precision >= precision, on_labels.report(name)
 
 
 if __name__ == "__main__":

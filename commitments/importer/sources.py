@@ -9,23 +9,30 @@ page or a PDF. The text returned is what gets stored and what every offset point
 - HTML: the main text of the page (`<main>`, the article or the body), without navigation, scripts,
   styles, forms or the page's own header and footer; headings, paragraphs and table rows on lines of
   their own, list items as "- " lines.
-- PDF: the text layer in reading order (columns read one after the other), pages separated by form
-  feeds, so the extractor drops running headers, footers and page numbers and repairs hyphenation.
+- PDF: the text layer in reading order (each page's columns one after the other, boxed sidebars whole),
+  a paragraph cut by a column or page break or a sidebar whole again and its wrapped lines joined, pages
+  separated by form feeds; page numbers and running headers and footers recognised by their place and
+  repetition are dropped, the extractor drops the rest and repairs hyphenation (docs/importing.md).
 """
 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import io
 import itertools
 import os
 import re
 import statistics
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+
+from commitments.importer.text import ends_open, ends_terminal, is_page_number
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 _HTML_START = re.compile(
@@ -336,61 +343,416 @@ def _list_items(node: Tag) -> Iterator[str]:
 
 
 def pdf_to_text(data: bytes, *, name: str) -> str:
-    """The text layer of a PDF: text blocks in reading order, a blank line between blocks, a form feed
-    between pages (the extractor then drops page furniture and repairs line-end hyphenation)."""
+    """The text layer of a PDF in reading order, a blank line between paragraphs and a form feed between
+    pages. Each page's columns are read one after the other, top to bottom (`_reading_order`); a boxed
+    sidebar stays paragraphs of its own; a paragraph cut by a column break, a page break or a sidebar
+    is whole again (`_join_runs`) and its wrapped lines are one (`_reflowed`). Running headers and
+    footers found by place and repetition are dropped; the extractor drops any other page furniture
+    and repairs line-end hyphenation."""
     from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams, LTTextContainer
+    from pdfminer.layout import LAParams
     from pdfminer.pdfparser import PDFSyntaxError
 
-    pages: list[str] = []
+    pages: list[list[_Block]] = []
     try:
         # char_margin 4 (pdfminer's default is 2): the wide gaps of justified text stay inside a
         # line instead of splitting it into blocks; a column gutter is wider still.
         for page in extract_pages(io.BytesIO(data), laparams=LAParams(char_margin=4.0)):
-            boxes = [
-                _Box(
-                    element.x0,
-                    element.y0,
-                    element.y1,
-                    (element.y1 - element.y0) / max(1, len(lines)),
-                    "\n".join(_SPACES_IN_LINE.sub(" ", line).strip() for line in lines).strip("\n"),
-                )
-                for element in page
-                if isinstance(element, LTTextContainer)
-                for lines in [element.get_text().splitlines()]
-            ]
-            blocks = _paragraphs([box for box in boxes if box.text.strip()])
-            pages.append("\n\n".join(blocks))
+            pages.append(_page_blocks(page))
     except PDFSyntaxError as err:
         raise DocumentError(f"cannot read {name}: not a readable PDF ({err})") from None
     except Exception as err:  # pdfminer raises many types for damaged or encrypted files
         raise DocumentError(f"cannot read {name}: cannot read this PDF ({type(err).__name__})") from None
-    text = "\n\f\n".join(pages)
+    _drop_running_lines(pages)
+    _join_runs(pages)
+    text = "\n\f\n".join("\n\n".join(_reflowed(block) for block in blocks) for blocks in pages)
     if not text.strip():
         raise DocumentError(f"cannot read {name}: the PDF has no text layer (a scan?): run OCR first")
     return text + "\n"
 
 
 _SPACES_IN_LINE = re.compile(r"[ \t\u00a0]{2,}")
+# What opens a list item or a numbered paragraph: a line starting so is never the rest of a sentence.
+_LIST_START = re.compile(
+    r"[•▪●◦■□✓➢\-–—*]\s|\(?(?:\d{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s|\d{1,2}(?:\.\d{1,3})+\s"
+)
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of text on the page and its characters, each as (left, right, text); the spaces pdfminer
+    inserted sit where the character before them ends."""
+
+    y0: float
+    y1: float
+    chars: tuple[tuple[float, float, str], ...]
+    size: float
+
+    @property
+    def x0(self) -> float:
+        return min((left for left, _, ch in self.chars if ch.strip()), default=0.0)
+
+    @property
+    def x1(self) -> float:
+        return max((right for _, right, ch in self.chars if ch.strip()), default=0.0)
+
+    @property
+    def text(self) -> str:
+        return "".join(ch for _, _, ch in self.chars)
 
 
 @dataclass(frozen=True)
 class _Box:
-    """A block of text pdfminer found: its left edge, bottom and top, the height of one of its lines."""
+    """A block of text pdfminer found: its left edge, bottom, top and right edge, the height of one of
+    its lines, its text, the size of most of its characters and its lines."""
 
     x0: float
     y0: float
     y1: float
     line_height: float
     text: str
+    x1: float = 0.0
+    size: float = 0.0
+    lines: tuple[_Line, ...] = ()
+    measure: float = 0.0  # where the lines of its column end at the longest
 
 
-def _paragraphs(boxes: list[_Box]) -> list[str]:
-    """The page's blocks, with the lines of one paragraph joined again when the PDF spaced them further
-    apart than pdfminer groups (each line its own block, "line / blank / line"). On such a page, the most
+@dataclass
+class _Block:
+    """A paragraph of a page as it will be written: its boxes, the boxed sidebar (frame) it ends in (-1:
+    none), whether it is a running header or footer, and the page it ends on."""
+
+    boxes: list[_Box]
+    frame: int = -1
+    margin: bool = False
+    page: int = 0
+
+    @property
+    def first(self) -> _Box:
+        return self.boxes[0]
+
+    @property
+    def last(self) -> _Box:
+        return self.boxes[-1]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(box.text for box in self.boxes)
+
+    def extend(self, other: _Block) -> None:
+        self.boxes += other.boxes
+        self.frame, self.page = other.frame, other.page
+
+
+@dataclass
+class _Unit:
+    """What reading order moves as one piece: a box, or a framed sidebar with all the boxes in it."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    boxes: list[_Box]
+    frame: int = -1
+
+
+def _page_blocks(page: Any) -> list[_Block]:
+    """A page's paragraphs in reading order: running headers first and footers last, framed sidebars
+    whole, and the rest column by column (`_reading_order`)."""
+    from pdfminer.layout import LTRect, LTTextContainer
+
+    boxes = [
+        box
+        for element in page
+        if isinstance(element, LTTextContainer)
+        for box in [_box_of(element)]
+        if box.text.strip()
+    ]
+    boxes = _split_cells(boxes)
+    if not boxes:
+        return []
+    size = statistics.median(box.size for box in boxes)
+    gutter = max(6.0, 0.8 * size)
+    # Framed sidebars: a drawn rectangle around some of the page's text (not all of it).
+    rects = [
+        (element.x0, element.y0, element.x1, element.y1)
+        for element in page
+        if isinstance(element, LTRect) and element.width >= 36 and element.height >= 24
+    ]
+    frames: list[tuple[float, float, float, float]] = []
+    for rect in sorted(rects, key=lambda r: -(r[2] - r[0]) * (r[3] - r[1])):
+        inside = [box for box in boxes if _within(box, rect)]
+        if inside and len(inside) < len(boxes) and not any(_within_rect(rect, outer) for outer in frames):
+            frames.append(rect)
+    units: list[_Unit] = []
+    framed: dict[int, list[_Box]] = {}
+    for box in boxes:
+        frame = next((index for index, rect in enumerate(frames) if _within(box, rect)), -1)
+        if frame < 0:
+            units.append(_Unit(box.x0, box.y0, box.x1, box.y1, [box]))
+        else:
+            framed.setdefault(frame, []).append(box)
+    for frame, members in framed.items():
+        x0, y0, x1, y1 = frames[frame]
+        inner = [_Unit(box.x0, box.y0, box.x1, box.y1, [box]) for box in members]
+        ordered = [box for unit in _reading_order(inner, gutter) for box in unit.boxes]
+        units.append(_Unit(x0, y0, x1, y1, ordered, frame))
+    rows = _rows(units)
+    top = _margin_row(rows, page.y0, page.y1, first=True)
+    bottom = _margin_row(rows, page.y0, page.y1, first=False) if len(rows) - top >= 2 else 0
+    body = [unit for row in rows[top : len(rows) - bottom] for unit in row]
+    placed: list[tuple[_Box, int, bool]] = [
+        (box, -1, True)
+        for row in rows[:top]
+        for unit in sorted(row, key=lambda u: u.x0)
+        for box in unit.boxes
+    ]
+    placed += [(box, unit.frame, False) for unit in _reading_order(body, gutter) for box in unit.boxes]
+    placed += [
+        (box, -1, True)
+        for row in rows[len(rows) - bottom :]
+        for unit in sorted(row, key=lambda u: u.x0)
+        for box in unit.boxes
+    ]
+    placed = [(_with_measure(box, frame, placed), frame, margin) for box, frame, margin in placed]
+    return _hanging_lines(_paragraphs(placed))
+
+
+def _with_measure(box: _Box, frame: int, placed: list[tuple[_Box, int, bool]]) -> _Box:
+    """`box` with the right edge of its column: the furthest any line of the same size reaches in the
+    boxes that start about where it does, in the same frame."""
+    measure = max(
+        other.x1
+        for other, other_frame, _ in placed
+        if other_frame == frame
+        and _same_size(box, other)
+        and abs(other.x0 - box.x0) <= 3 * box.size
+        and other.x0 < box.x1
+        and box.x0 < other.x1
+    )
+    return dataclasses.replace(box, measure=max(measure, box.x1))
+
+
+def _box_of(element: Any) -> _Box:
+    from pdfminer.layout import LTChar, LTTextLine
+
+    lines = element.get_text().splitlines()
+    found: list[_Line] = []
+    sizes: Counter[float] = Counter()
+    for line in element:
+        if not isinstance(line, LTTextLine):
+            continue
+        chars: list[tuple[float, float, str]] = []
+        end = line.x0
+        for item in line:
+            if isinstance(item, LTChar):
+                chars.append((item.x0, item.x1, item.get_text()))
+                end = item.x1
+                if item.get_text().strip():
+                    sizes[round(item.size, 1)] += 1
+            else:
+                chars.append((end, end, item.get_text()))
+        found.append(_Line(line.y0, line.y1, tuple(chars), 0.0))
+    height = (element.y1 - element.y0) / max(1, len(lines))
+    size = sizes.most_common(1)[0][0] if sizes else height
+    return _Box(
+        element.x0,
+        element.y0,
+        element.y1,
+        height,
+        "\n".join(_SPACES_IN_LINE.sub(" ", line).strip() for line in lines).strip("\n"),
+        element.x1,
+        size,
+        tuple(_Line(line.y0, line.y1, line.chars, size) for line in found),
+    )
+
+
+def _within(box: _Box, rect: tuple[float, float, float, float]) -> bool:
+    x0, y0, x1, y1 = rect
+    return box.x0 >= x0 - 2 and box.x1 <= x1 + 2 and box.y0 >= y0 - 2 and box.y1 <= y1 + 2
+
+
+def _within_rect(inner: tuple[float, float, float, float], outer: tuple[float, float, float, float]) -> bool:
+    return (
+        inner[0] >= outer[0] - 2
+        and inner[2] <= outer[2] + 2
+        and inner[1] >= outer[1] - 2
+        and inner[3] <= outer[3] + 2
+    )
+
+
+# --- Cells of a table row pdfminer read as one line ---
+
+
+def _split_cells(boxes: list[_Box]) -> list[_Box]:
+    """Boxes in which pdfminer ran the cells of a table row (or two columns) into one line, cut where the
+    right-hand text starts: a wide gap in a line, at an x where other lines of the page start too, and
+    no character of the box across it."""
+    edges = [(line.x0, index) for index, box in enumerate(boxes) for line in box.lines]
+    result: list[_Box] = []
+    for index, box in enumerate(boxes):
+        pending = [box]
+        for _ in range(4):  # a row of up to five cells
+            split: list[_Box] = []
+            for part in pending:
+                cut = _cell_edge(part, [x for x, owner in edges if owner != index])
+                split.extend([part] if cut is None else _cut_box(part, cut))
+            if len(split) == len(pending):
+                break
+            pending = split
+        result.extend(pending)
+    return result
+
+
+def _cell_edge(box: _Box, edges: list[float]) -> float | None:
+    if box.x1 - box.x0 < 4 * box.size:
+        return None
+    for line in box.lines:
+        visible = [(left, right) for left, right, ch in line.chars if ch.strip()]
+        for (_, end), (start, _) in itertools.pairwise(visible):
+            # a cell's text, not a note's number or a list item's label before its hanging indent
+            if start - end < 0.75 * box.size or end - visible[0][0] < 3 * box.size:
+                continue
+            if sum(1 for x in edges if abs(x - start) <= 2) < 2:
+                continue
+            if all(_cuts_cleanly(other, start) for other in box.lines):
+                return start
+    return None
+
+
+def _cuts_cleanly(line: _Line, x: float) -> bool:
+    """No character of `line` straddles `x`, and where there is text on both sides, a wide gap."""
+    visible = [(left, right) for left, right, ch in line.chars if ch.strip()]
+    if any(left < x - 0.5 and right > x + 0.5 for left, right in visible):
+        return False
+    before = [right for left, right in visible if left < x - 0.5]
+    after = [left for left, right in visible if left >= x - 0.5]
+    return not before or not after or x - max(before) >= 0.5 * line.size
+
+
+def _cut_box(box: _Box, x: float) -> list[_Box]:
+    """`box` as the boxes left and right of `x`, each side cut again where a line is missing."""
+    sides: tuple[list[_Line], list[_Line]] = ([], [])
+    for line in box.lines:
+        cut = next(
+            (i for i, (left, _, ch) in enumerate(line.chars) if ch.strip() and left >= x - 0.5),
+            len(line.chars),
+        )
+        for side, chars in zip(sides, (line.chars[:cut], line.chars[cut:]), strict=True):
+            if any(ch.strip() for _, _, ch in chars):
+                side.append(_Line(line.y0, line.y1, tuple(chars), line.size))
+    boxes: list[_Box] = []
+    for side in sides:
+        run: list[_Line] = []
+        for line in side:
+            if run and run[-1].y0 - line.y1 > 0.6 * box.size:
+                boxes.append(_box_of_lines(run, box.size))
+                run = []
+            run.append(line)
+        if run:
+            boxes.append(_box_of_lines(run, box.size))
+    return boxes
+
+
+def _box_of_lines(lines: list[_Line], size: float) -> _Box:
+    y0, y1 = min(line.y0 for line in lines), max(line.y1 for line in lines)
+    text = "\n".join(_SPACES_IN_LINE.sub(" ", line.text.replace("\n", " ")).strip() for line in lines)
+    return _Box(
+        min(line.x0 for line in lines),
+        y0,
+        y1,
+        (y1 - y0) / len(lines),
+        text,
+        max(line.x1 for line in lines),
+        size,
+        tuple(lines),
+    )
+
+
+# --- Reading order ---
+
+
+def _reading_order(units: list[_Unit], gutter: float) -> list[_Unit]:
+    """Recursive cuts: bands of the page one under the other (bands set in the same columns read as
+    one), then within a band its columns left to right, each top to bottom."""
+    if len(units) < 2:
+        return units
+    rows = _rows(units)
+    if len(rows) > 1:
+        merged = [rows[0]]
+        for row in rows[1:]:
+            together = merged[-1] + row
+            count = len(_columns(together, gutter))
+            if count >= 2 and count == max(len(_columns(merged[-1], gutter)), len(_columns(row, gutter))):
+                merged[-1] = together
+            else:
+                merged.append(row)
+        if len(merged) > 1:
+            return [unit for row in merged for unit in _reading_order(row, gutter)]
+    columns = _columns(units, gutter)
+    if len(columns) > 1:
+        return [unit for column in columns for unit in _reading_order(column, gutter)]
+    return sorted(units, key=lambda unit: (-unit.y1, unit.x0))
+
+
+def _rows(units: list[_Unit]) -> list[list[_Unit]]:
+    """The units in bands from the top: a band ends where nothing overlaps it further down."""
+    rows: list[list[_Unit]] = []
+    bottom = 0.0
+    for unit in sorted(units, key=lambda unit: -unit.y1):
+        if rows and unit.y1 > bottom + 0.5:
+            rows[-1].append(unit)
+            bottom = min(bottom, unit.y0)
+        else:
+            rows.append([unit])
+            bottom = unit.y0
+    return rows
+
+
+def _columns(units: list[_Unit], gutter: float) -> list[list[_Unit]]:
+    """The units in columns from the left: a column ends at a gap at least `gutter` wide."""
+    columns: list[list[_Unit]] = []
+    right = 0.0
+    for unit in sorted(units, key=lambda unit: unit.x0):
+        if columns and unit.x0 < right + gutter:
+            columns[-1].append(unit)
+            right = max(right, unit.x1)
+        else:
+            columns.append([unit])
+            right = unit.x1
+    return columns
+
+
+def _margin_row(rows: list[list[_Unit]], page_bottom: float, page_top: float, *, first: bool) -> int:
+    """1 when the page's first (or last) band is a running header (footer): single lines near the edge,
+    set apart from the text by at least a line."""
+    if len(rows) < 2:
+        return 0
+    row, neighbour = (rows[0], rows[1]) if first else (rows[-1], rows[-2])
+    if any(unit.frame >= 0 or "\n" in unit.boxes[0].text for unit in row):
+        return 0
+    size = max(unit.boxes[0].size for unit in row)
+    edge = 0.12 * (page_top - page_bottom)
+    if first:
+        near_edge = min(unit.y0 for unit in row) >= page_top - edge
+        apart = min(unit.y0 for unit in row) - max(unit.y1 for unit in neighbour) >= size
+    else:
+        near_edge = max(unit.y1 for unit in row) <= page_bottom + edge
+        apart = min(unit.y0 for unit in neighbour) - max(unit.y1 for unit in row) >= size
+    return int(near_edge and apart)
+
+
+# --- Paragraphs ---
+
+
+def _paragraphs(placed: list[tuple[_Box, int, bool]]) -> list[_Block]:
+    """The page's boxes (each with its frame and whether it is a running header or footer) as
+    paragraphs, with the lines of one paragraph joined again when the PDF spaced them further apart
+    than pdfminer groups (each line its own block, "line / blank / line"). On such a page, the most
     common gap between lines of the same size, one under the other, is its line spacing; blocks that far
     apart are one paragraph, and a wider gap (a paragraph break, a heading) or another size still
     separates."""
+    boxes = [box for box, _, _ in placed]
 
     def follows(above: _Box, below: _Box) -> float | None:
         """The gap between `above` and the `below` that continues it in the same column, else None."""
@@ -405,12 +767,164 @@ def _paragraphs(boxes: list[_Box]) -> list[str]:
     single = sum("\n" not in box.text for box in boxes)
     ungrouped = bool(boxes) and single >= 0.8 * len(boxes)
     spacing = statistics.median_low(gaps) if ungrouped and len(gaps) >= 3 else None
-    blocks: list[str] = []
-    for index, box in enumerate(boxes):
+    blocks: list[_Block] = []
+    for index, (box, frame, margin) in enumerate(placed):
         gap = follows(boxes[index - 1], box) if index else None
         joined = spacing is not None and gap is not None and abs(gap - spacing) <= max(1.5, 0.15 * spacing)
-        if joined and blocks:
-            blocks[-1] += "\n" + box.text
+        if joined and blocks and (blocks[-1].frame, blocks[-1].margin) == (frame, margin):
+            blocks[-1].boxes.append(box)
         else:
-            blocks.append(box.text)
+            blocks.append(_Block([box], frame, margin))
     return blocks
+
+
+def _same_size(above: _Box, below: _Box) -> bool:
+    return 0.85 <= below.size / max(above.size, 0.1) <= 1.18
+
+
+def _hanging_lines(blocks: list[_Block]) -> list[_Block]:
+    """Blocks joined to the block just above them when they are its next line: a hanging indent
+    ("(5) Public data will be published using" / "open standards, …") or the rest of a cell that
+    pdfminer ran into the next row."""
+    result: list[_Block] = []
+    for block in blocks:
+        if result and _next_line(result[-1], block):
+            result[-1].extend(block)
+        else:
+            result.append(block)
+    return result
+
+
+def _next_line(above: _Block, below: _Block) -> bool:
+    if above.margin or below.margin or above.frame != below.frame:
+        return False
+    last, first = above.last, below.first
+    gap = last.y0 - first.y1
+    if not _same_size(last, first) or not -1 <= gap <= 0.5 * min(last.line_height, first.line_height):
+        return False
+    text, following = above.text.rstrip(), below.text.lstrip()
+    if not text or not following or ends_terminal(text) or _LIST_START.match(following):
+        return False
+    indent = first.x0 - last.x0
+    if abs(indent) <= 2:
+        return True  # one column, a line apart: what pdfminer groups as one block
+    return 0 < indent <= 4 * last.size and first.x0 < last.x1 and (following[0].islower() or ends_open(text))
+
+
+def _drop_running_lines(pages: list[list[_Block]]) -> None:
+    """Drop the running headers and footers: lines set apart at a page's top or bottom edge that are a
+    page number, or that recur there on three pages or more (page numbers aside)."""
+    keys = Counter(_running_key(block.text) for blocks in pages for block in blocks if block.margin)
+    for blocks in pages:
+        blocks[:] = [
+            block
+            for block in blocks
+            if not block.margin
+            or not (is_page_number(block.text.strip()) or keys[_running_key(block.text)] >= 3)
+        ]
+
+
+def _running_key(text: str) -> str:
+    return " ".join(re.sub(r"\d+", " ", text.lower()).split())
+
+
+def _join_runs(pages: list[list[_Block]]) -> None:
+    """Join a paragraph that does not end a sentence to the paragraph that runs on from it, when that
+    starts in lower case or the first visibly stops mid-sentence (a comma, "the", "of"): the next
+    paragraph in reading order of the same size (at the head of the next column or page), passing over
+    running headers and footers, framed sidebars and smaller print (notes) on the way, which then follow
+    the whole paragraph."""
+    for page_index, blocks in enumerate(pages):
+        for block in blocks:
+            block.page = page_index
+    for page_index, blocks in enumerate(pages):
+        index = 0
+        while index < len(blocks):
+            found = _run_on(pages, page_index, index)
+            if found is None:
+                index += 1
+                continue
+            blocks[index].extend(pages[found[0]].pop(found[1]))
+
+
+def _run_on(pages: list[list[_Block]], page_index: int, index: int) -> tuple[int, int] | None:
+    """Where the paragraph that `pages[page_index][index]` runs on into is, if it runs on."""
+    block = pages[page_index][index]
+    text = block.text.rstrip()
+    if block.margin or not text or ends_terminal(text):
+        return None
+    skipped = 0
+    page, at = (page_index, index + 1) if block.page == page_index else (block.page, 0)
+    while page < len(pages) and page <= block.page + 1:
+        candidates = pages[page]
+        while at < len(candidates):
+            other = candidates[at]
+            if not other.margin:
+                if block.frame >= 0:
+                    in_flow = other.frame == block.frame if page == block.page else other.frame >= 0
+                else:
+                    in_flow = other.frame < 0
+                ratio = other.first.size / max(block.last.size, 0.1)
+                if in_flow and ratio > 1.18:
+                    return None  # a heading: the paragraph ended
+                if in_flow and ratio >= 0.85:
+                    return (page, at) if _continues(text, other.text.lstrip()) else None
+                skipped += 1
+                if skipped > 6:
+                    return None
+            at += 1
+        page, at = page + 1, 0
+    return None
+
+
+def _reflowed(block: _Block) -> str:
+    """The paragraph's text, a line wherever the PDF wrapped it joined to the next with a space: the
+    next line's first word would not have fitted at its end, or the sentence visibly goes on (the next
+    line starts in lower case, or this one stops on a comma or "the"), or the next line is the
+    paragraph run on into another column or page. A line break stays after a hyphen (the extractor
+    decides whether it is a soft one), before a list item and where a line ends short of its column
+    after a complete sentence or before a capital."""
+    lines: list[str] = []
+    previous: tuple[str, _Line | None, _Box] | None = None
+    for box in block.boxes:
+        texts = box.text.split("\n")
+        geometry: list[_Line | None] = (
+            list(box.lines) if len(box.lines) == len(texts) else [None] * len(texts)
+        )
+        for text, line in zip(texts, geometry, strict=True):
+            if not text:
+                continue  # a line of nothing but spaces
+            if previous is not None and lines and _wrapped(*previous, text, line, box):
+                lines[-1] += " " + text
+            else:
+                lines.append(text)
+            previous = (text, line, box)
+    return "\n".join(lines)
+
+
+def _wrapped(
+    text: str, line: _Line | None, box: _Box, following: str, next_line: _Line | None, next_box: _Box
+) -> bool:
+    if not text or not following or text.endswith(("-", "\u00ad", "\u2010")) or _LIST_START.match(following):
+        return False
+    if next_box is not box and not (
+        next_box.y1 <= box.y0 + 1 and next_box.x0 < box.x1 and box.x0 < next_box.x1
+    ):
+        return True  # run on into the next column or page
+    if not ends_terminal(text) and (following[0].islower() or ends_open(text)):
+        return True  # the sentence goes on, however short the line (ragged lines are often balanced)
+    if line is None or next_line is None:
+        return False
+    visible = [(left, right) for left, right, ch in next_line.chars if ch.strip()]
+    word = next(
+        (i for i, (_, _, ch) in enumerate(next_line.chars) if not ch.strip() and i), len(next_line.chars)
+    )
+    word_end = max((right for left, right, ch in next_line.chars[:word] if ch.strip()), default=next_line.x0)
+    width = word_end - (visible[0][0] if visible else next_line.x0)
+    return line.x1 + 0.25 * box.size + width > box.measure
+
+
+def _continues(text: str, following: str) -> bool:
+    if not following or _LIST_START.match(following):
+        return False
+    return following[0].islower() or ends_open(text)
