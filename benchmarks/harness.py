@@ -1063,7 +1063,27 @@ def machine() -> dict[str, Any]:
         "memory_gib": round(memory_kb / 1024 / 1024, 1),
         "kernel": platform.release(),
         "python": platform.python_version(),
+        "reference_loop_ms": reference_loop_ms(),
     }
+
+
+def reference_loop_ms() -> float:
+    """A fixed pure-Python workload, timed (median of 5): how fast this machine's cores are at the time of
+    the run. Machines of one kind differ from day to day (seen here: 2.9 times apart), and every absolute
+    figure of a run moves with it; the ratios to the SQL floors much less."""
+
+    def work() -> int:
+        total = 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        return total
+
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        work()
+        samples.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(samples), 1)
 
 
 def git_commit() -> str:
@@ -1136,7 +1156,8 @@ def markdown(report: dict[str, Any], rows: list[Row]) -> str:
         f"- **Date:** {report['date']}",
         f"- **Commit:** {report['commit']}",
         f"- **Machine:** {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB RAM; Linux {m['kernel']}; "
-        f"Python {m['python']}",
+        f"Python {m['python']}; reference loop {m.get('reference_loop_ms', '—')} ms (`reference_loop_ms`: "
+        "lower is faster; compare it before comparing two runs' absolute figures)",
         f"- **PostgreSQL:** {report['postgres']}",
         f"- **Dataset:** {d['commitments']:,} commitments, {d['reviews']:,} reviews, "
         f"{d['evidence']:,} evidence, {d['citations']:,} citations, {d['documents']:,} documents, "
