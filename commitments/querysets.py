@@ -476,73 +476,144 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
         shows (api.serializers.list_item), without building a model instance per commitment, document,
         section, owner, sector link, sector, review and reviewer (some 500 for a page of 50).
 
-        Four queries however long the page: the commitments with their document and owner names and
-        evidence counts; their sectors, primary first; their latest reviews; the sections of
-        their documents (each row's section key and heading path: a join to the sections for the key
-        alone made PostgreSQL hash the whole table). Keys: the columns below, plus `section_key`,
-        `section_path`, `sectors` [(slug, name, primary)] and `latest_review` (a dict or None).
+        Keys: id, reference, text, lead_in, document_id, document_slug, section_id, section_key,
+        section_path, status, priority, target_date, last_reviewed_at, owner_username, evidence_count,
+        is_stale, is_overdue, sectors [(slug, name, primary)] and latest_review (a dict or None).
+
+        On PostgreSQL one hand-written statement reads the page (_PAGE_ROWS_SQL: building the ORM's three
+        statements cost more than running them); elsewhere, or on a filtered queryset, the ORM's three
+        (page_rows_by_orm), which a test holds equal. Then one query for the sections of the page's
+        documents (each row's section key and heading path: a join to the sections for the key alone made
+        PostgreSQL hash the whole table). The stale and overdue flags are worked out from each row's own
+        columns (is_stale, is_overdue), as of one moment.
         """
         if not ids:
             return []
-        from commitments.models import CommitmentSector, Review, Section
+        from commitments.models import Section
 
-        # The stale and overdue flags from each row's own columns (is_stale, is_overdue), as of one moment.
         at = at or timezone.now()
         day = timezone.localdate(at)
-        commitments = (
-            self.filter(pk__in=ids)
-            .with_evidence_count()
-            .order_by()
-            .values(  # type: ignore[misc]  # the stubs do not see the annotations
-                "id",
-                "reference",
-                "text",
-                "lead_in",
-                "document_id",
-                "section_id",
-                "status",
-                "priority",
-                "target_date",
-                "last_reviewed_at",
-                "created_at",
-                "evidence_count",
-                document_slug=F("document__slug"),
-                owner_username=F("owner__username"),
-            )
-        )
-        rows = {row["id"]: {**row, "sectors": [], "latest_review": None} for row in commitments}
+        one_statement = connections[self.db].vendor == "postgresql" and not self.query.where
+        rows = _page_rows_in_one_statement(ids, self.db) if one_statement else self.page_rows_by_orm(ids)
         documents = {row["document_id"] for row in rows.values()}
         sections = Section.objects.filter(document_id__in=documents).keys_and_paths() if documents else {}
         for row in rows.values():
             row["section_key"], row["section_path"] = sections.get(row["section_id"], (None, []))
             row["is_stale"] = is_stale(row["status"], row["last_reviewed_at"], row.pop("created_at"), at)
             row["is_overdue"] = is_overdue(row["target_date"], row["status"], day)
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def page_rows_by_orm(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        """{id: the columns list_rows() reads} for these of the commitments, in three queries: the
+        commitments with their document and owner names and evidence counts, their sectors (primary
+        first), their latest reviews."""
+        from commitments.models import CommitmentSector, Review
+
+        commitments = (
+            self.filter(pk__in=ids)
+            .with_evidence_count()
+            .order_by()
+            .values(
+                *_PAGE_COLUMNS,
+                document_slug=F("document__slug"),
+                owner_username=F("owner__username"),
+            )
+        )
+        rows = {row["id"]: {**row, "sectors": [], "latest_review": None} for row in commitments}
         links = CommitmentSector.objects.filter(commitment_id__in=ids).in_order()
         for commitment_id, *sector in links.values_list(
             "commitment_id", "sector__slug", "sector__name", "is_primary"
         ):
-            rows[commitment_id]["sectors"].append(tuple(sector))
+            if commitment_id in rows:
+                rows[commitment_id]["sectors"].append(tuple(sector))
         latest = (
             Review.objects.filter(commitment_id__in=ids)
             .latest_per_commitment()
             .values(
-                "id",
-                "commitment_id",
-                "reviewed_at",
-                "status_before",
-                "status_after",
+                *_LATEST_REVIEW_COLUMNS[:-2],
                 reviewer_username=F("reviewer__username"),
                 rationale_preview=Left("rationale", RATIONALE_PREVIEW_LENGTH),
             )
         )
         for review in latest:
-            rows[review["commitment_id"]]["latest_review"] = review
-        return [rows[pk] for pk in ids if pk in rows]
+            if review["commitment_id"] in rows:
+                rows[review["commitment_id"]]["latest_review"] = review
+        return rows
 
     def count_by_section(self) -> dict[int, int]:
         """{section id: number of these commitments in it} (one grouped query)."""
         rows = self.filter(section__isnull=False).order_by().values_list("section_id").annotate(n=Count("pk"))
         return dict(rows)
+
+
+# The columns of a list row (CommitmentQuerySet.list_rows), then those of its latest review.
+_PAGE_COLUMNS = (
+    "id",
+    "reference",
+    "text",
+    "lead_in",
+    "document_id",
+    "section_id",
+    "status",
+    "priority",
+    "target_date",
+    "last_reviewed_at",
+    "created_at",
+    "evidence_count",
+)
+_LATEST_REVIEW_COLUMNS = (
+    "id",
+    "commitment_id",
+    "reviewed_at",
+    "status_before",
+    "status_after",
+    "reviewer_username",
+    "rationale_preview",
+)
+# What page_rows_by_orm() reads in three statements, in one: the sectors as a JSON array, primary first
+# (CommitmentSectorQuerySet.in_order), and the latest review through the (commitment, -reviewed_at) index,
+# ties to the later id (ReviewQuerySet.latest_per_commitment).
+_PAGE_ROWS_SQL = """
+SELECT c.id, c.reference, c.text, c.lead_in, c.document_id, c.section_id, c.status, c.priority,
+       c.target_date, c.last_reviewed_at, c.created_at,
+       (SELECT count(*) FROM commitments_evidence e WHERE e.commitment_id = c.id),
+       d.slug, u.username,
+       (SELECT json_agg(json_build_array(s.slug, s.name, cs.is_primary)
+                        ORDER BY cs.is_primary DESC, s.position, s.name)
+          FROM commitments_commitmentsector cs JOIN commitments_sector s ON s.id = cs.sector_id
+         WHERE cs.commitment_id = c.id),
+       r.id, c.id, r.reviewed_at, r.status_before, r.status_after, ru.username, left(r.rationale, %s)
+  FROM commitments_commitment c
+  JOIN commitments_document d ON d.id = c.document_id
+  LEFT JOIN auth_user u ON u.id = c.owner_id
+  LEFT JOIN LATERAL (
+        SELECT r.id, r.reviewed_at, r.status_before, r.status_after, r.reviewer_id, r.rationale
+          FROM commitments_review r
+         WHERE r.commitment_id = c.id
+         ORDER BY r.reviewed_at DESC, r.id DESC
+         LIMIT 1
+       ) r ON true
+  LEFT JOIN auth_user ru ON ru.id = r.reviewer_id
+ WHERE c.id = ANY(%s)
+"""
+
+
+def _page_rows_in_one_statement(ids: list[int], using: str) -> dict[int, dict[str, Any]]:
+    """page_rows_by_orm() on PostgreSQL, in one statement (_PAGE_ROWS_SQL)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_PAGE_ROWS_SQL, [RATIONALE_PREVIEW_LENGTH, ids])
+        found = cursor.fetchall()
+    rows: dict[int, dict[str, Any]] = {}
+    for values in found:
+        row = dict(zip(_PAGE_COLUMNS, values[:12], strict=True))
+        row["document_slug"], row["owner_username"] = values[12], values[13]
+        row["sectors"] = [tuple(link) for link in values[14] or []]
+        review = values[15:]
+        row["latest_review"] = (
+            None if review[0] is None else dict(zip(_LATEST_REVIEW_COLUMNS, review, strict=True))
+        )
+        rows[row["id"]] = row
+    return rows
 
 
 class CommitmentExportReader:
