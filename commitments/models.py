@@ -370,6 +370,9 @@ class Commitment(RestatedRulesModel):
             # The list's usual sorts (?ordering=-last_reviewed_at, target_date), ties broken by id.
             models.Index(fields=["last_reviewed_at", "id"], name="commitment_reviewed_id_idx"),
             models.Index(fields=["target_date", "id"], name="commitment_target_id_idx"),
+            # A commitment found by its reference alone (the API detail, its page, `?commitment=`): the
+            # unique (document, reference) index cannot serve that but by reading all of it.
+            models.Index(fields=["reference"], name="commitment_reference_idx"),
         ]
 
     def __str__(self) -> str:
