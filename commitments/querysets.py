@@ -540,6 +540,104 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
                 rows[review["commitment_id"]]["latest_review"] = review
         return rows
 
+    def detail_row(self, lookup: str, at: datetime | None = None) -> dict[str, Any] | None:
+        """The commitment whose reference (or, for digits, id) is `lookup`, as the API's detail shows it,
+        as plain values; None if there is none. A reference match wins over an id match.
+
+        The keys of list_rows() (the latest review is the first of `reviews`), and version,
+        document_title, start_offset, end_offset, updated_at, review_count, `evidence` (its first
+        embed_limit() pieces, EVIDENCE_ORDER) and `reviews` (its latest embed_limit(), newest first, each
+        with the ids of the evidence it cites), as EVIDENCE_VALUES and REVIEW_VALUES name them.
+
+        On PostgreSQL one hand-written statement (_DETAIL_SQL): building the ORM's six statements cost
+        three times as much as running them. Elsewhere the ORM's (detail_row_by_orm), which a test holds
+        equal.
+        """
+        at = at or timezone.now()
+        if connections[self.db].vendor == "postgresql" and not self.query.where:
+            row = _detail_row_in_one_statement(lookup, self.db)
+        else:
+            row = self.detail_row_by_orm(lookup)
+        if row is None:
+            return None
+        latest = row["reviews"][:1]
+        row["latest_review"] = None
+        for review in latest:
+            row["latest_review"] = {
+                **{key: review[key] for key in _LATEST_REVIEW_COLUMNS[:-2] if key != "commitment_id"},
+                "commitment_id": row["id"],
+                "reviewer_username": review["reviewer_username"],
+                "rationale_preview": review["rationale"][:RATIONALE_PREVIEW_LENGTH],
+            }
+        row["is_stale"] = is_stale(row["status"], row["last_reviewed_at"], row.pop("created_at"), at)
+        row["is_overdue"] = is_overdue(row["target_date"], row["status"], timezone.localdate(at))
+        return row
+
+    def detail_row_by_orm(self, lookup: str) -> dict[str, Any] | None:
+        """detail_row()'s values by the ORM (what the one statement stands for), before the latest review
+        and the stale and overdue flags are worked out: six queries."""
+        from commitments.models import CommitmentSector, Evidence, Review, ReviewCitation, Section
+
+        named = Q(reference=lookup)
+        if lookup.isdigit() and len(lookup) < 19:
+            named |= Q(pk=int(lookup))
+        found = list(
+            self.filter(named)
+            .with_evidence_count()
+            .with_review_count()
+            .order_by()
+            .values(
+                *_PAGE_COLUMNS, *_DETAIL_COLUMNS,
+                document_slug=F("document__slug"),
+                owner_username=F("owner__username"),
+                document_title=F("document__title"),
+            )[:2]
+        )  # fmt: skip
+        found.sort(key=lambda match: match["reference"] != lookup)  # a reference match first
+        if not found:
+            return None
+        row: dict[str, Any] = found[0]
+        pk = row["id"]
+        links = CommitmentSector.objects.filter(commitment_id=pk).in_order()
+        row["sectors"] = list(links.values_list("sector__slug", "sector__name", "is_primary"))
+        sections = Section.objects.filter(document_id=row["document_id"]).keys_and_paths()
+        row["section_key"], row["section_path"] = sections.get(row["section_id"], (None, []))
+        evidence = (
+            Evidence.objects.filter(commitment_id=pk)
+            .in_detail()
+            .values(
+                *EVIDENCE_VALUES[:8], "created_at", "is_cited",
+                added_by_username=F("added_by__username"),
+                link_status=F("link__status"),
+                final_url=F("link__final_url"),
+                checked_at=F("link__checked_at"),
+                is_archived=F("has_archive"),
+            )[: embed_limit()]
+        )  # fmt: skip
+        row["evidence"] = [{key: item[key] for key in EVIDENCE_VALUES} for item in evidence]
+        reviews = (
+            Review.objects.filter(commitment_id=pk)
+            .order_by(*NEWEST_REVIEWS_FIRST)
+            .values(
+                "id", "reviewed_at", "status_before", "status_after", "rationale", "method_version",
+                reviewer_username=F("reviewer__username"),
+            )[: embed_limit()]
+        )  # fmt: skip
+        row["reviews"] = [
+            {key: cast(dict[str, Any], review)[key] for key in REVIEW_VALUES[:-1]} | {"evidence": []}
+            for review in reviews
+        ]
+        cited: dict[int, list[int]] = {review["id"]: review["evidence"] for review in row["reviews"]}
+        # The evidence each cites, in EVIDENCE_ORDER (all three keys descending).
+        citations = (
+            ReviewCitation.objects.filter(review_id__in=cited)
+            .order_by(*(f"-evidence__{key.lstrip('-')}" for key in EVIDENCE_ORDER))
+            .values_list("review_id", "evidence_id")
+        )
+        for review_id, evidence_id in citations:
+            cited[review_id].append(evidence_id)
+        return row
+
     def count_by_section(self) -> dict[int, int]:
         """{section id: number of these commitments in it} (one grouped query)."""
         rows = self.filter(section__isnull=False).order_by().values_list("section_id").annotate(n=Count("pk"))
@@ -614,6 +712,129 @@ def _page_rows_in_one_statement(ids: list[int], using: str) -> dict[int, dict[st
         )
         rows[row["id"]] = row
     return rows
+
+
+# What a detail shows of each piece of evidence and of each review (CommitmentQuerySet.detail_row), in the
+# order _DETAIL_SQL reads them.
+EVIDENCE_VALUES = (
+    "id",
+    "url",
+    "title",
+    "publisher",
+    "published_on",
+    "kind",
+    "signal",
+    "excerpt",
+    "added_by_username",
+    "created_at",
+    "is_cited",
+    "link_status",
+    "final_url",
+    "checked_at",
+    "is_archived",
+)
+REVIEW_VALUES = (
+    "id",
+    "reviewed_at",
+    "status_before",
+    "status_after",
+    "reviewer_username",
+    "rationale",
+    "method_version",
+    "evidence",
+)
+# detail_row_by_orm() in one statement: a list row's columns (as _PAGE_ROWS_SQL, without the latest
+# review, which is the first of the reviews), then the detail's own; the section's heading path walked up
+# from it; the first embed_limit() pieces of evidence and latest reviews each through its index (a LIMIT),
+# as JSON arrays in EVIDENCE_VALUES and REVIEW_VALUES order.
+_DETAIL_SQL = """
+SELECT c.id, c.reference, c.text, c.lead_in, c.document_id, c.section_id, c.status, c.priority,
+       c.target_date, c.last_reviewed_at, c.created_at,
+       (SELECT count(*) FROM commitments_evidence e WHERE e.commitment_id = c.id),
+       d.slug, u.username,
+       (SELECT json_agg(json_build_array(s.slug, s.name, cs.is_primary)
+                        ORDER BY cs.is_primary DESC, s.position, s.name)
+          FROM commitments_commitmentsector cs JOIN commitments_sector s ON s.id = cs.sector_id
+         WHERE cs.commitment_id = c.id),
+       c.version, c.start_offset, c.end_offset, c.updated_at,
+       (SELECT count(*) FROM commitments_review r WHERE r.commitment_id = c.id),
+       d.title, sec.key,
+       (WITH RECURSIVE up (id, parent_id, heading, depth) AS (
+             SELECT id, parent_id, heading, 0 FROM commitments_section WHERE id = c.section_id
+              UNION ALL
+             SELECT p.id, p.parent_id, p.heading, up.depth + 1
+               FROM commitments_section p JOIN up ON p.id = up.parent_id
+              WHERE up.depth < 49
+        )
+        SELECT array_agg(heading ORDER BY depth DESC) FROM up),
+       (SELECT json_agg(json_build_array(
+                   e.id, e.url, e.title, e.publisher, e.published_on, e.kind, e.signal, e.excerpt,
+                   au.username, e.created_at,
+                   EXISTS (SELECT 1 FROM commitments_reviewcitation rc WHERE rc.evidence_id = e.id),
+                   l.status, l.final_url, l.checked_at,
+                   EXISTS (SELECT 1 FROM commitments_evidencearchive a WHERE a.evidence_id = e.id))
+                   ORDER BY e.published_on DESC, e.created_at DESC, e.id DESC)
+          FROM (SELECT * FROM commitments_evidence e WHERE e.commitment_id = c.id
+                 ORDER BY e.published_on DESC, e.created_at DESC, e.id DESC LIMIT %(limit)s) e
+          LEFT JOIN auth_user au ON au.id = e.added_by_id
+          LEFT JOIN commitments_evidencelink l ON l.evidence_id = e.id),
+       (SELECT json_agg(json_build_array(
+                   v.id, v.reviewed_at, v.status_before, v.status_after, vu.username, v.rationale,
+                   v.method_version,
+                   ARRAY(SELECT rc.evidence_id
+                           FROM commitments_reviewcitation rc
+                           JOIN commitments_evidence ce ON ce.id = rc.evidence_id
+                          WHERE rc.review_id = v.id
+                          ORDER BY ce.published_on DESC, ce.created_at DESC, ce.id DESC))
+                   ORDER BY v.reviewed_at DESC, v.id DESC)
+          FROM (SELECT * FROM commitments_review v WHERE v.commitment_id = c.id
+                 ORDER BY v.reviewed_at DESC, v.id DESC LIMIT %(limit)s) v
+          JOIN auth_user vu ON vu.id = v.reviewer_id)
+  FROM commitments_commitment c
+  JOIN commitments_document d ON d.id = c.document_id
+  LEFT JOIN commitments_section sec ON sec.id = c.section_id
+  LEFT JOIN auth_user u ON u.id = c.owner_id
+ WHERE c.reference = %(reference)s OR c.id = %(id)s
+ ORDER BY c.reference = %(reference)s DESC
+ LIMIT 1
+"""
+_DETAIL_COLUMNS = ("version", "start_offset", "end_offset", "updated_at", "review_count")
+_EVIDENCE_TYPES = {
+    "published_on": date.fromisoformat,
+    "created_at": datetime.fromisoformat,
+    "checked_at": datetime.fromisoformat,
+}
+_REVIEW_TYPES = {"reviewed_at": datetime.fromisoformat}
+
+
+def _detail_row_in_one_statement(lookup: str, using: str) -> dict[str, Any] | None:
+    """detail_row_by_orm() on PostgreSQL, in one statement (_DETAIL_SQL)."""
+    pk = int(lookup) if lookup.isdigit() and len(lookup) < 19 else None
+    with connections[using].cursor() as cursor:
+        cursor.execute(_DETAIL_SQL, {"reference": lookup, "id": pk, "limit": embed_limit()})
+        values = cursor.fetchone()
+    if values is None:
+        return None
+    row = dict(zip(_PAGE_COLUMNS, values[:12], strict=True))
+    row["document_slug"], row["owner_username"] = values[12], values[13]
+    row["sectors"] = [tuple(link) for link in values[14] or []]
+    row.update(zip(_DETAIL_COLUMNS, values[15:20], strict=True))
+    row["document_title"], row["section_key"], row["section_path"] = values[20], values[21], values[22] or []
+    # JSON carries dates and times as ISO 8601 text (the connection's time zone is UTC).
+    row["evidence"] = [
+        _typed(dict(zip(EVIDENCE_VALUES, item, strict=True)), _EVIDENCE_TYPES) for item in values[23] or []
+    ]
+    row["reviews"] = [
+        _typed(dict(zip(REVIEW_VALUES, item, strict=True)), _REVIEW_TYPES) for item in values[24] or []
+    ]
+    return row
+
+
+def _typed(values: dict[str, Any], types: dict[str, Any]) -> dict[str, Any]:
+    for key, parse in types.items():
+        if values[key] is not None:
+            values[key] = parse(values[key])
+    return values
 
 
 class CommitmentExportReader:

@@ -16,7 +16,12 @@ _ETAG = re.compile(r'^(?:W/)?"commitment-(\d{1,19})-v(\d{1,10})"$')
 
 
 def commitment_etag(commitment: Commitment) -> str:
-    return f'"commitment-{commitment.pk}-v{commitment.version}"'
+    return version_etag(commitment.pk, commitment.version)
+
+
+def version_etag(pk: int, version: int) -> str:
+    """The ETag of commitment `pk` at `version`: strong, it names the representation's version."""
+    return f'"commitment-{pk}-v{version}"'
 
 
 class StaleVersion(APIException):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
@@ -321,11 +321,11 @@ class EvidenceSerializer(RejectUnknownFields, serializers.ModelSerializer):
         ]
         extra_kwargs = {"published_on": {"validators": DATE_RANGE_VALIDATORS}}
 
+    # The methods below are what the schema describes and what DRF's own to_representation (a test's
+    # reference) calls; to_representation builds the same by hand (evidence_item).
     def get_cited(self, evidence: Evidence) -> bool:
-        # Lists annotate it (EvidenceQuerySet.for_list); evidence just written cannot be cited yet.
         return bool(getattr(evidence, "is_cited", False))
 
-    # Link health is joined by EvidenceQuerySet.with_link_health() (for_list, in_detail): no query per row.
     @extend_schema_field(serializers.ChoiceField(choices=LinkStatus.choices))
     def get_link_status(self, evidence: Evidence) -> str:
         return str(evidence.link_status)
@@ -342,37 +342,69 @@ class EvidenceSerializer(RejectUnknownFields, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_archived(self, evidence: Evidence) -> str | None:
-        if not evidence.is_archived:
-            return None
-        # Reversed once per request, kept in the (shared, mutable) serializer context, filled in per row.
-        context = cast(dict[str, Any], self.context)
-        pattern = context.get("_archive_pattern")
-        if pattern is None:
-            pattern = reverse("api:evidence-archive", args=[URL_SLOT], request=context.get("request"))
-            context["_archive_pattern"] = pattern
-        return fill_url(pattern, evidence.pk)
+        return _archive_url(evidence.pk, self.context) if evidence.is_archived else None
 
     def to_representation(self, evidence: Evidence) -> dict[str, Any]:
         # As CommitmentSerializer's: the fields above by hand (tests/test_api_read.py holds both equal).
-        added_by = evidence.added_by
-        return {
-            "id": evidence.pk,
-            "commitment": evidence.commitment.reference,
-            "url": evidence.url,
-            "title": evidence.title,
-            "publisher": evidence.publisher,
-            "published_on": evidence.published_on.isoformat() if evidence.published_on else None,
-            "kind": evidence.kind,
-            "signal": evidence.signal,
-            "excerpt": evidence.excerpt,
-            "added_by": added_by.username if added_by is not None else None,
-            "created_at": _timestamp(evidence.created_at),
-            "cited": self.get_cited(evidence),
-            "link_status": self.get_link_status(evidence),
-            "final_url": self.get_final_url(evidence),
-            "checked_at": self.get_checked_at(evidence),
-            "archived": self.get_archived(evidence),
-        }
+        return evidence_item(evidence_values(evidence), evidence.commitment.reference, self.context)
+
+
+def evidence_values(evidence: Evidence) -> dict[str, Any]:
+    """A piece of evidence (from EvidenceQuerySet.for_list() or in_detail()) as the values a detail reads
+    of it (querysets.EVIDENCE_VALUES)."""
+    added_by = evidence.added_by
+    health = evidence.link_health
+    return {
+        "id": evidence.pk,
+        "url": evidence.url,
+        "title": evidence.title,
+        "publisher": evidence.publisher,
+        "published_on": evidence.published_on,
+        "kind": evidence.kind,
+        "signal": evidence.signal,
+        "excerpt": evidence.excerpt,
+        "added_by_username": added_by.username if added_by is not None else None,
+        "created_at": evidence.created_at,
+        # Lists annotate it (EvidenceQuerySet.for_list); evidence just written cannot be cited yet.
+        "is_cited": bool(getattr(evidence, "is_cited", False)),
+        "link_status": health.status if health is not None else None,
+        "final_url": health.final_url if health is not None else None,
+        "checked_at": health.checked_at if health is not None else None,
+        "is_archived": evidence.is_archived,
+    }
+
+
+def evidence_item(values: Mapping[str, Any], reference: str, context: Any) -> dict[str, Any]:
+    """A piece of evidence as the API shows it (EvidenceSerializer's declared fields), from its values;
+    `reference` is its commitment's."""
+    published_on = values["published_on"]
+    return {
+        "id": values["id"],
+        "commitment": reference,
+        "url": values["url"],
+        "title": values["title"],
+        "publisher": values["publisher"],
+        "published_on": published_on.isoformat() if published_on else None,
+        "kind": values["kind"],
+        "signal": values["signal"],
+        "excerpt": values["excerpt"],
+        "added_by": values["added_by_username"],
+        "created_at": _timestamp(values["created_at"]),
+        "cited": bool(values["is_cited"]),
+        "link_status": str(values["link_status"] or LinkStatus.UNCHECKED),  # no link row: never checked
+        "final_url": values["final_url"] or None,
+        "checked_at": _timestamp(values["checked_at"]),
+        "archived": _archive_url(values["id"], context) if values["is_archived"] else None,
+    }
+
+
+def _archive_url(evidence_id: int, context: Any) -> str:
+    # Reversed once per request, kept in the (shared, mutable) serializer context, filled in per row.
+    pattern = context.get("_archive_pattern")
+    if pattern is None:
+        pattern = reverse("api:evidence-archive", args=[URL_SLOT], request=context.get("request"))
+        context["_archive_pattern"] = pattern
+    return fill_url(pattern, evidence_id)
 
 
 class EvidenceArchiveSerializer(serializers.Serializer):
@@ -434,18 +466,39 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     def to_representation(self, review: Review) -> dict[str, Any]:
         # As CommitmentSerializer's: the fields above by hand (tests/test_api_read.py holds both equal).
-        return {
-            "id": review.pk,
-            "commitment": review.commitment.reference,
-            "reviewer": review.reviewer.username,
-            "reviewed_at": _timestamp(review.reviewed_at),
-            "status_before": review.status_before,
-            "status_after": review.status_after,
-            "changes_status": review.changes_status,
-            "rationale": review.rationale,
-            "evidence": [item.pk for item in review.cited_evidence],
-            "method_version": review.method_version,
-        }
+        return review_item(review_values(review), review.commitment.reference)
+
+
+def review_values(review: Review) -> dict[str, Any]:
+    """A review (from ReviewQuerySet.for_list() or in_detail()) as the values a detail reads of it
+    (querysets.REVIEW_VALUES)."""
+    return {
+        "id": review.pk,
+        "reviewed_at": review.reviewed_at,
+        "status_before": review.status_before,
+        "status_after": review.status_after,
+        "reviewer_username": review.reviewer.username,
+        "rationale": review.rationale,
+        "method_version": review.method_version,
+        "evidence": [item.pk for item in review.cited_evidence],
+    }
+
+
+def review_item(values: Mapping[str, Any], reference: str) -> dict[str, Any]:
+    """A review as the API shows it (ReviewSerializer's declared fields), from its values; `reference` is
+    its commitment's."""
+    return {
+        "id": values["id"],
+        "commitment": reference,
+        "reviewer": values["reviewer_username"],
+        "reviewed_at": _timestamp(values["reviewed_at"]),
+        "status_before": values["status_before"],
+        "status_after": values["status_after"],
+        "changes_status": values["status_before"] != values["status_after"],
+        "rationale": values["rationale"],
+        "evidence": list(values["evidence"]),
+        "method_version": values["method_version"],
+    }
 
 
 EMBEDDED = embed_limit()  # as configured when the schema is described (settings.TRACKER_DETAIL_EMBED_LIMIT)
@@ -488,21 +541,9 @@ class CommitmentDetailSerializer(CommitmentSerializer):
 
     def to_representation(self, commitment: Commitment) -> dict[str, Any]:
         # As CommitmentSerializer's: the fields above by hand (tests/test_api_read.py holds both equal).
-        # Its recent reviews first: the latest review is the first of them (Commitment.latest_review).
-        commitment.recent_reviews  # noqa: B018  # read for what follows
-        data = super().to_representation(commitment)
-        data["version"] = commitment.version
-        data["document_title"] = commitment.document.title
-        data["start_offset"] = commitment.start_offset
-        data["end_offset"] = commitment.end_offset
-        data["evidence"] = EvidenceSerializer(
-            commitment.recent_evidence, many=True, context=self.context
-        ).data
-        data["evidence_url"] = self.get_evidence_url(commitment)
-        data["reviews"] = self.get_reviews(commitment)
-        data["review_count"] = commitment.review_count  # type: ignore[attr-defined]  # for_api_detail()
-        data["reviews_url"] = self.get_reviews_url(commitment)
-        return data
+        # The API reads a detail as values (CommitmentQuerySet.detail_row); an instance is read into them.
+        paths = self.context.get("section_paths", {})
+        return detail_item(detail_values(commitment, paths), self.context)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_evidence_url(self, commitment: Commitment) -> str:
@@ -516,6 +557,43 @@ class CommitmentDetailSerializer(CommitmentSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_reviews_url(self, commitment: Commitment) -> str:
         return _list_url("api:review-list", commitment.reference, self.context.get("request"))
+
+
+def detail_values(commitment: Commitment, section_paths: Mapping[int, list[str]]) -> dict[str, Any]:
+    """A commitment (from CommitmentQuerySet.for_api_detail()) as the values CommitmentQuerySet.detail_row()
+    reads."""
+    # Its recent reviews first: the latest review is the first of them (Commitment.latest_review).
+    reviews = commitment.recent_reviews
+    return {
+        **list_values(commitment, section_paths),
+        "version": commitment.version,
+        "start_offset": commitment.start_offset,
+        "end_offset": commitment.end_offset,
+        "updated_at": commitment.updated_at,
+        "review_count": commitment.review_count,  # type: ignore[attr-defined]  # for_api_detail()
+        "document_title": commitment.document.title,
+        "evidence": [evidence_values(evidence) for evidence in commitment.recent_evidence],
+        "reviews": [review_values(review) for review in reviews],
+    }
+
+
+def detail_item(row: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """One commitment as its detail shows it (CommitmentDetailSerializer's declared fields), from
+    detail_values() or CommitmentQuerySet.detail_row()."""
+    request = context.get("request")
+    reference = row["reference"]
+    data = list_item(row, row_links(context))
+    data["version"] = row["version"]
+    data["document_title"] = row["document_title"]
+    data["start_offset"] = row["start_offset"]
+    data["end_offset"] = row["end_offset"]
+    data["evidence"] = [evidence_item(values, reference, context) for values in row["evidence"]]
+    data["evidence_url"] = _list_url("api:evidence-list", reference, request)
+    # The latest reviews arrive newest first; the detail has always listed its history oldest first.
+    data["reviews"] = [review_item(values, reference) for values in reversed(row["reviews"])]
+    data["review_count"] = row["review_count"]
+    data["reviews_url"] = _list_url("api:review-list", reference, request)
+    return data
 
 
 class CommitmentVersionSerializer(serializers.Serializer):

@@ -33,12 +33,12 @@ from rest_framework.views import APIView
 
 from commitments import exports, reports, services
 from commitments.api import serializers as api
-from commitments.api.conditional import StaleVersion, commitment_etag, expected_version
+from commitments.api.conditional import StaleVersion, commitment_etag, expected_version, version_etag
 from commitments.api.renderers import BrowsableAPIRenderer, CSVRenderer
 from commitments.display import acting_user, method_in_force
 from commitments.exceptions import ConcurrentEditError
 from commitments.filters import CommitmentFilterSet, EvidenceFilterSet, ReviewFilterSet
-from commitments.models import Commitment, Document, Evidence, Review, Section, Sector
+from commitments.models import Commitment, Document, Evidence, Review, Sector
 from commitments.querysets import CommitmentQuerySet, embed_limit
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
@@ -212,10 +212,9 @@ class CommitmentViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Commitment]:
-        if self.action in {"retrieve", "partial_update"}:
-            return Commitment.objects.for_api_detail()
-        if self.action == "reviews":
-            # Its history is paged from its own query, and a new review answers with the review alone.
+        if self.action in {"retrieve", "partial_update", "reviews"}:
+            # A detail is read as values (_detail); a write needs the commitment alone; a history is
+            # paged from its own query, and a new review answers with the review alone.
             return Commitment.objects.all()
         return Commitment.objects.for_api()
 
@@ -239,15 +238,17 @@ class CommitmentViewSet(
         self.check_object_permissions(self.request, commitment)
         return commitment
 
-    def _context(self, commitments: list[Commitment]) -> dict[str, Any]:
-        sections = Section.objects.filter(document_id__in={c.document_id for c in commitments})
-        return {**self.get_serializer_context(), "section_paths": sections.paths()}
-
-    def _detail(self, commitment: Commitment, status_code: int = 200) -> Response:
-        data = api.CommitmentDetailSerializer(commitment, context=self._context([commitment])).data
-        return with_validators(
-            Response(data, status=status_code), commitment_etag(commitment), commitment.updated_at
-        )
+    def _detail(self, lookup: str, *, answer_not_modified: bool = False) -> Any:
+        # Read as values (CommitmentQuerySet.detail_row: one statement on PostgreSQL), never as the
+        # model instances of the commitment, its document, section, owner, sectors, evidence and reviews.
+        row = Commitment.objects.all().detail_row(lookup)
+        if row is None:
+            raise NotFound
+        etag = version_etag(row["id"], row["version"])
+        if answer_not_modified and (not_modified := conditional(self.request, etag, row["updated_at"])):
+            return not_modified
+        data = api.detail_item(row, self.get_serializer_context())
+        return with_validators(Response(data), etag, row["updated_at"])
 
     def handle_exception(self, exc: Exception) -> Response:
         # The one place a stale If-Match becomes 412: found early by the view or under the row lock
@@ -285,9 +286,9 @@ class CommitmentViewSet(
         return self.get_paginated_response([api.list_item(row, links) for row in rows])
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        commitment = self.get_object()
-        not_modified = conditional(request, commitment_etag(commitment), commitment.updated_at)
-        return not_modified or self._detail(commitment)
+        # Reading is public (ReadPublicWriteWithPermission has no per-object rule), so no instance is
+        # loaded for check_object_permissions.
+        return self._detail(str(self.kwargs["pk"]), answer_not_modified=True)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         commitment = self.get_object()
@@ -301,7 +302,7 @@ class CommitmentViewSet(
             expected_version=version,
             **changes.validated_data,
         )
-        return self._detail(self.get_object())
+        return self._detail(str(commitment.pk))
 
     @extend_schema(
         methods=["GET"],
