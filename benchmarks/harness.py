@@ -1088,7 +1088,8 @@ def reference_loop_ms() -> float:
 
 def git_commit() -> str:
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        # rstrip: a porcelain line starts with a space (" M path"), which strip() would eat.
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.rstrip()
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     # The report's own files do not count: the last run rewrote them.
