@@ -267,3 +267,29 @@ def test_postgres_copy_writes_exactly_the_bytes_python_writes(
     assert "https://tracker.example.org/commitments/CSP2021-(a)%20%C3%A9%201/" in text
     assert "'=SUM(A1)" in text
     assert ":30:59+" in text or ":30:59-" in text  # the review time, in the site's zone with its offset
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"q": "lunar station"},  # by relevance
+        {"ordering": "-last_reviewed_at"},
+        {"ordering": "target_date", "document": "csp2021", "status": "unassessed"},
+    ],
+)
+def test_the_csv_lists_the_rows_in_the_order_and_selection_of_the_list(
+    items: dict[str, Commitment], query: dict[str, str]
+) -> None:
+    # On PostgreSQL COPY numbers the ids as the filtered, ordered queryset gives them (in one statement);
+    # elsewhere Python reads them in that order. Either way the file is the list, row for row.
+    CommitmentFactory.create(
+        document=items["moon"].document, text="A lunar research station, then a lunar base."
+    )
+    client = APIClient()
+    listed = [row["reference"] for row in client.get(LIST, {**query, "page_size": 100}).json()["results"]]
+
+    rows = read_csv(client.get(LIST, {**query, "format": "csv"}))
+
+    assert [row[0] for row in rows[1:]] == listed
+    assert listed
