@@ -481,11 +481,11 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
         is_stale, is_overdue, sectors [(slug, name, primary)] and latest_review (a dict or None).
 
         On PostgreSQL one hand-written statement reads the page (_PAGE_ROWS_SQL: building the ORM's three
-        statements cost more than running them); elsewhere, or on a filtered queryset, the ORM's three
-        (page_rows_by_orm), which a test holds equal. Then one query for the sections of the page's
-        documents (each row's section key and heading path: a join to the sections for the key alone made
-        PostgreSQL hash the whole table). The stale and overdue flags are worked out from each row's own
-        columns (is_stale, is_overdue), as of one moment.
+        statements cost more than running them), each row's section key and heading path by an index probe
+        per level (a join to the sections made PostgreSQL hash the whole table). Elsewhere, or on a
+        filtered queryset, the ORM's three (page_rows_by_orm), which a test holds equal, and one query for
+        the sections of the page's documents. The stale and overdue flags are worked out from each row's
+        own columns (is_stale, is_overdue), as of one moment.
         """
         if not ids:
             return []
@@ -493,12 +493,15 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
 
         at = at or timezone.now()
         day = timezone.localdate(at)
-        one_statement = connections[self.db].vendor == "postgresql" and not self.query.where
-        rows = _page_rows_in_one_statement(ids, self.db) if one_statement else self.page_rows_by_orm(ids)
-        documents = {row["document_id"] for row in rows.values()}
-        sections = Section.objects.filter(document_id__in=documents).keys_and_paths() if documents else {}
+        if connections[self.db].vendor == "postgresql" and not self.query.where:
+            rows = _page_rows_in_one_statement(ids, self.db)
+        else:
+            rows = self.page_rows_by_orm(ids)
+            documents = {row["document_id"] for row in rows.values()}
+            sections = Section.objects.filter(document_id__in=documents).keys_and_paths() if documents else {}
+            for row in rows.values():
+                row["section_key"], row["section_path"] = sections.get(row["section_id"], (None, []))
         for row in rows.values():
-            row["section_key"], row["section_path"] = sections.get(row["section_id"], (None, []))
             row["is_stale"] = is_stale(row["status"], row["last_reviewed_at"], row.pop("created_at"), at)
             row["is_overdue"] = is_overdue(row["target_date"], row["status"], day)
         return [rows[pk] for pk in ids if pk in rows]
@@ -668,10 +671,22 @@ _LATEST_REVIEW_COLUMNS = (
     "reviewer_username",
     "rationale_preview",
 )
+# A commitment's section's headings, top level first (SectionQuerySet.paths), walked up from it: an index
+# probe per level.
+_SECTION_PATH_SQL = """(
+        WITH RECURSIVE up (id, parent_id, heading, depth) AS (
+             SELECT id, parent_id, heading, 0 FROM commitments_section WHERE id = c.section_id
+              UNION ALL
+             SELECT p.id, p.parent_id, p.heading, up.depth + 1
+               FROM commitments_section p JOIN up ON p.id = up.parent_id
+              WHERE up.depth < 49
+        )
+        SELECT array_agg(heading ORDER BY depth DESC) FROM up)"""
 # What page_rows_by_orm() reads in three statements, in one: the sectors as a JSON array, primary first
 # (CommitmentSectorQuerySet.in_order), and the latest review through the (commitment, -reviewed_at) index,
 # ties to the later id (ReviewQuerySet.latest_per_commitment).
-_PAGE_ROWS_SQL = """
+_PAGE_ROWS_SQL = (
+    """
 SELECT c.id, c.reference, c.text, c.lead_in, c.document_id, c.section_id, c.status, c.priority,
        c.target_date, c.last_reviewed_at, c.created_at,
        (SELECT count(*) FROM commitments_evidence e WHERE e.commitment_id = c.id),
@@ -680,7 +695,11 @@ SELECT c.id, c.reference, c.text, c.lead_in, c.document_id, c.section_id, c.stat
                         ORDER BY cs.is_primary DESC, s.position, s.name)
           FROM commitments_commitmentsector cs JOIN commitments_sector s ON s.id = cs.sector_id
          WHERE cs.commitment_id = c.id),
-       r.id, c.id, r.reviewed_at, r.status_before, r.status_after, ru.username, left(r.rationale, %s)
+       r.id, c.id, r.reviewed_at, r.status_before, r.status_after, ru.username, left(r.rationale, %s),
+       (SELECT key FROM commitments_section WHERE id = c.section_id),
+       """
+    + _SECTION_PATH_SQL
+    + """
   FROM commitments_commitment c
   JOIN commitments_document d ON d.id = c.document_id
   LEFT JOIN auth_user u ON u.id = c.owner_id
@@ -694,10 +713,12 @@ SELECT c.id, c.reference, c.text, c.lead_in, c.document_id, c.section_id, c.stat
   LEFT JOIN auth_user ru ON ru.id = r.reviewer_id
  WHERE c.id = ANY(%s)
 """
+)
 
 
 def _page_rows_in_one_statement(ids: list[int], using: str) -> dict[int, dict[str, Any]]:
-    """page_rows_by_orm() on PostgreSQL, in one statement (_PAGE_ROWS_SQL)."""
+    """page_rows_by_orm() on PostgreSQL, in one statement (_PAGE_ROWS_SQL), with each row's section key
+    and heading path."""
     with connections[using].cursor() as cursor:
         cursor.execute(_PAGE_ROWS_SQL, [RATIONALE_PREVIEW_LENGTH, ids])
         found = cursor.fetchall()
@@ -706,10 +727,11 @@ def _page_rows_in_one_statement(ids: list[int], using: str) -> dict[int, dict[st
         row = dict(zip(_PAGE_COLUMNS, values[:12], strict=True))
         row["document_slug"], row["owner_username"] = values[12], values[13]
         row["sectors"] = [tuple(link) for link in values[14] or []]
-        review = values[15:]
+        review = values[15:22]
         row["latest_review"] = (
             None if review[0] is None else dict(zip(_LATEST_REVIEW_COLUMNS, review, strict=True))
         )
+        row["section_key"], row["section_path"] = values[22], values[23] or []
         rows[row["id"]] = row
     return rows
 
@@ -747,7 +769,8 @@ REVIEW_VALUES = (
 # review, which is the first of the reviews), then the detail's own; the section's heading path walked up
 # from it; the first embed_limit() pieces of evidence and latest reviews each through its index (a LIMIT),
 # as JSON arrays in EVIDENCE_VALUES and REVIEW_VALUES order.
-_DETAIL_SQL = """
+_DETAIL_SQL = (
+    """
 SELECT c.id, c.reference, c.text, c.lead_in, c.document_id, c.section_id, c.status, c.priority,
        c.target_date, c.last_reviewed_at, c.created_at,
        (SELECT count(*) FROM commitments_evidence e WHERE e.commitment_id = c.id),
@@ -759,14 +782,9 @@ SELECT c.id, c.reference, c.text, c.lead_in, c.document_id, c.section_id, c.stat
        c.version, c.start_offset, c.end_offset, c.updated_at,
        (SELECT count(*) FROM commitments_review r WHERE r.commitment_id = c.id),
        d.title, sec.key,
-       (WITH RECURSIVE up (id, parent_id, heading, depth) AS (
-             SELECT id, parent_id, heading, 0 FROM commitments_section WHERE id = c.section_id
-              UNION ALL
-             SELECT p.id, p.parent_id, p.heading, up.depth + 1
-               FROM commitments_section p JOIN up ON p.id = up.parent_id
-              WHERE up.depth < 49
-        )
-        SELECT array_agg(heading ORDER BY depth DESC) FROM up),
+       """
+    + _SECTION_PATH_SQL
+    + """,
        (SELECT json_agg(json_build_array(
                    e.id, e.url, e.title, e.publisher, e.published_on, e.kind, e.signal, e.excerpt,
                    au.username, e.created_at,
@@ -798,6 +816,7 @@ SELECT c.id, c.reference, c.text, c.lead_in, c.document_id, c.section_id, c.stat
  ORDER BY c.reference = %(reference)s DESC
  LIMIT 1
 """
+)
 _DETAIL_COLUMNS = ("version", "start_offset", "end_offset", "updated_at", "review_count")
 _EVIDENCE_TYPES = {
     "published_on": date.fromisoformat,
