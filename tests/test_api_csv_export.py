@@ -287,7 +287,7 @@ def test_the_csv_lists_the_rows_in_the_order_and_selection_of_the_list(
         document=items["moon"].document, text="A lunar research station, then a lunar base."
     )
     client = APIClient()
-    listed = [row["reference"] for row in client.get(LIST, {**query, "page_size": 100}).json()["results"]]
+    listed = [row["reference"] for row in client.get(LIST, {**query, "page_size": "100"}).json()["results"]]
 
     rows = read_csv(client.get(LIST, {**query, "format": "csv"}))
 
