@@ -3,7 +3,7 @@
 
 The export holds every row the app keeps, primary keys included, so references hold: documents,
 sections, sectors, commitments and their sectors, evidence, reviews and their citations, reminders
-and the commitments each listed; the groups with their permissions; the users with their groups and
+(each with the commitments it listed); the groups with their permissions; the users with their groups and
 permissions. It never holds a password hash, an API token or a session.
 
 It is read in one snapshot (REPEATABLE READ on PostgreSQL), so a review written meanwhile is either
@@ -116,7 +116,6 @@ def tables() -> tuple[Table, ...]:
         Table("reviews", Review),
         Table("review_citations", ReviewCitation),
         Table("reminders", Reminder),
-        Table("reminder_commitments", Reminder.commitments.through),
     )
 
 

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce, Left
 from django.template.loader import render_to_string
@@ -527,19 +527,17 @@ def release_claim(claim: Claim) -> None:
 
 
 def mark_sent(claim: Claim, digest: Digest) -> bool:
-    """Record the delivered digest; False if the claim was taken over meanwhile (logged)."""
-    listed = digest.listed_items
-    with transaction.atomic():
-        marked = _held(claim).update(
-            state=ReminderState.SENT,
-            sent_at=timezone.now(),
-            item_count=len(digest.items),
-            escalated_count=digest.escalated_count,
-            subject=digest.subject[:200],
-            cc=", ".join(digest.cc),
-        )
-        if marked:
-            _record_items(claim.pk, [item.pk for item in listed])
+    """Record the delivered digest, with the items it listed; False if the claim was taken over meanwhile
+    (logged). One UPDATE, so one commit."""
+    marked = _held(claim).update(
+        state=ReminderState.SENT,
+        sent_at=timezone.now(),
+        item_count=len(digest.items),
+        escalated_count=digest.escalated_count,
+        subject=digest.subject[:200],
+        cc=", ".join(digest.cc),
+        listed_commitment_ids=[item.pk for item in digest.listed_items],
+    )
     if not marked:
         logger.error(
             "Reminder claim %s was taken over while its digest was being sent: the recipient may get "
@@ -547,21 +545,6 @@ def mark_sent(claim: Claim, digest: Digest) -> bool:
             claim.pk,
         )
     return bool(marked)
-
-
-def _record_items(reminder_pk: int, commitment_pks: list[int]) -> None:
-    """Which commitments the digest listed: one INSERT of every pair (on PostgreSQL from two arrays,
-    one short statement however many items, where bulk_create spelled out a parameter per value)."""
-    Through = Reminder.commitments.through
-    if connection.vendor != "postgresql":
-        Through.objects.bulk_create(Through(reminder_id=reminder_pk, commitment_id=c) for c in commitment_pks)
-        return
-    table = connection.ops.quote_name(Through._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (reminder_id, commitment_id) SELECT %s, unnest(%s::bigint[])",
-            [reminder_pk, commitment_pks],
-        )
 
 
 # --- A run ------------------------------------------------------------------------------
@@ -656,7 +639,7 @@ def send_digests(*, day: date | None = None, dry_run: bool = False) -> RunSummar
     """Send every digest due on `day` (default today) that has not been sent yet.
 
     Queries: 4 to plan (leads, stale commitments, dead links, digests already sent that day), then per
-    digest sent a claim INSERT and a mark UPDATE + one INSERT of its items; nothing per
+    digest sent a claim INSERT and a mark UPDATE (which records the listed items); nothing per
     commitment. A failed send is released and reported; the caller re-raises it to retry.
     """
     day, at = acting_moment(day)

@@ -53,10 +53,13 @@ def add_rows(n: int) -> None:
         services.record_review(
             commitment=commitment, reviewer=owner, status=Status.STALLED, rationale="Late."
         )
-        reminder = Reminder.objects.create(
-            recipient=owner, day=datetime.date(2026, 1, 1), state=ReminderState.SENT, sent_at=timezone.now()
+        Reminder.objects.create(
+            recipient=owner,
+            day=datetime.date(2026, 1, 1),
+            state=ReminderState.SENT,
+            sent_at=timezone.now(),
+            listed_commitment_ids=[commitment.pk],
         )
-        reminder.commitments.add(commitment)
         token = ApiToken(user=owner, name=f"t{i}")
         token.issue_key()
         token.save()

@@ -129,7 +129,7 @@ def _rich_dataset() -> dict[str, Commitment]:
     User.objects.filter(pk=ana.pk).update(last_login=at("2025-05-05", 8), first_name="Ana", last_name="Lí")
     UserFactory.create(username="root", is_staff=True, is_superuser=True)
     UserFactory.create(username="gone", is_active=False)
-    reminder = Reminder.objects.create(
+    Reminder.objects.create(
         recipient=ana,
         day=datetime.date(2025, 3, 31),
         state=ReminderState.SENT,
@@ -139,8 +139,8 @@ def _rich_dataset() -> dict[str, Commitment]:
         message_id="<1.2.3@tracker.example.org>",
         subject="2 stale commitments",
         cc="lee@example.org",
+        listed_commitment_ids=[items["water"].pk, items["moon"].pk],
     )
-    reminder.commitments.set([items["moon"], items["water"]])
     Reminder.objects.create(recipient=ana, day=datetime.date(2025, 4, 1), claimed_at=at("2025-04-01", 7))
     return items
 

@@ -55,6 +55,20 @@ def test_the_reminder_log_is_read_only_even_for_a_superuser(make_user: Any, anal
     assert Reminder.objects.get().state == "sent"
 
 
+def test_a_sent_digest_shows_what_it_listed_in_its_order_each_linked(analyst: Any) -> None:
+    recent = make_stale(analyst, days=40)
+    oldest = make_stale(analyst, days=70)
+    reminders.send_digests(day=DAY)
+    reminder = Reminder.objects.get()
+
+    page = client_for(analyst).get(reverse("admin:commitments_reminder_change", args=[reminder.pk]))
+
+    listed = page.content.decode().split("<ol>")[1].split("</ol>")[0]
+    links = [reverse("admin:commitments_commitment_change", args=[c.pk]) for c in [*oldest, *recent]]
+    assert [line.split('href="')[1].split('"')[0] for line in listed.split("<li>")[1:]] == links
+    assert oldest[0].reference in listed
+
+
 def test_preview_shows_my_digest_as_it_would_be_sent_today_and_sends_nothing(lead: Any, analyst: Any) -> None:
     today = timezone.localdate()
     mine = make_stale(lead, days=70, day=today)[0]

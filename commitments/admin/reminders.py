@@ -8,13 +8,14 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from commitments import reminders
 from commitments.admin.base import ReadOnly
-from commitments.display import acting_user
+from commitments.display import acting_user, truncate
 from commitments.models import Reminder
 
 
@@ -49,9 +50,31 @@ class ReminderAdmin(ReadOnly, admin.ModelAdmin):
         ("item_count", "escalated_count", "attempts"),
         ("claimed_at", "sent_at"),
         "message_id",
-        "commitments",
+        "listed",
     )
     change_list_template = "admin/commitments/reminder/change_list.html"
+
+    @admin.display(description="listed commitments")
+    def listed(self, reminder: Reminder) -> SafeString | str:
+        """What the e-mail listed, in its order, each linked to its page here."""
+        listed = reminder.listed_commitments()
+        if not listed:
+            return "—"
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> {}</li>',
+                (
+                    (
+                        reverse("admin:commitments_commitment_change", args=[c.pk]),
+                        c.reference,
+                        truncate(c.text),
+                    )
+                    for c in listed
+                ),
+            ),
+        )
 
     def get_urls(self) -> list[URLPattern]:
         preview = path(
