@@ -533,7 +533,18 @@ class ReviewFilterSet(filters.FilterSet):
 
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter for the API, where `?name=` with an empty value is a 400 rather than ignored
-    (the HTML pages keep django-filter's form behaviour, where an empty field means "any")."""
+    (the HTML pages keep django-filter's form behaviour, where an empty field means "any").
+
+    A request that names no filter gets the queryset as it is: a filter set without values leaves it
+    unchanged (a test holds every API filter set to that), and building and validating its form cost an
+    unfiltered list page about a millisecond.
+    """
+
+    def filter_queryset(self, request: Any, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not set(request.query_params) & set(filterset_class.base_filters):
+            return queryset
+        return cast(QuerySet[Any], super().filter_queryset(request, queryset, view))
 
     def get_filterset_kwargs(self, request: Any, queryset: QuerySet[Any], view: Any) -> dict[str, Any]:
         kwargs = super().get_filterset_kwargs(request, queryset, view)

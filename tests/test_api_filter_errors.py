@@ -3,6 +3,8 @@ that reads as "no results"; the public pages' form (the same FilterSet) shows th
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.http import QueryDict
 from rest_framework.test import APIClient
@@ -196,3 +198,26 @@ def test_the_other_filtersets_validate_as_forms_too(items: dict[str, Commitment]
 
     assert set(reviews.form.errors) == {"reviewer"}
     assert set(evidence.form.errors) == {"commitment"}
+
+
+@pytest.mark.parametrize(
+    ("filterset", "model"),
+    [(CommitmentFilterSet, Commitment), (EvidenceFilterSet, Evidence), (ReviewFilterSet, Review)],
+)
+def test_a_filter_set_given_no_values_leaves_the_list_as_it_is(filterset: type, model: type[Any]) -> None:
+    # The API's filter backend skips the filter set when no parameter names a filter: this is why it may.
+    listed = model.objects.order_by("pk")
+    unfiltered = filterset(data=QueryDict("page_size=5&mode=cursor&format=json"), queryset=listed)
+
+    assert unfiltered.is_valid()
+    assert str(unfiltered.qs.query) == str(listed.query)
+
+
+def test_a_list_with_only_paging_parameters_is_the_whole_list_in_its_order(
+    items: dict[str, Commitment],
+) -> None:
+    everything = [c.reference for c in Commitment.objects.order_by("document_id", "start_offset", "id")]
+
+    paged = APIClient().get(LIST, {"mode": "cursor", "page_size": "100"}).json()["results"]
+
+    assert [row["reference"] for row in paged] == everything
