@@ -30,6 +30,7 @@ window over the wide loss window. docs/operations.md says the same for operators
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 from collections.abc import Iterable
@@ -485,8 +486,11 @@ def claim_digest(*, recipient_pk: int, day: date) -> Claim | None:
     """
     now = timezone.now()
     message_id = new_message_id()
+    # Outside a transaction the INSERT is one of its own; inside a caller's, a savepoint keeps that
+    # transaction usable after a conflict. (atomic() outside one cost a BEGIN and a COMMIT of its own.)
+    where = transaction.atomic() if transaction.get_connection().in_atomic_block else contextlib.nullcontext()
     try:
-        with transaction.atomic():
+        with where:
             reminder = Reminder.objects.create(
                 recipient_id=recipient_pk,
                 day=day,

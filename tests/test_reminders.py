@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import smtplib
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -350,6 +351,31 @@ def test_the_database_refuses_a_second_reminder_for_the_same_person_and_day(
     Reminder.objects.create(recipient=ana, day=DAY)
     with pytest.raises(IntegrityError), transaction.atomic():
         Reminder.objects.create(recipient=ana, day=DAY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_claim_is_committed_at_once_and_a_second_is_refused_cleanly(
+    make_user: Callable[..., Any],
+) -> None:
+    ana = make_user("analyst", username="ana")
+    assert not connection.in_atomic_block  # as in a worker: autocommit
+
+    first = reminders.claim_digest(recipient_pk=ana.pk, day=DAY)
+    seen_elsewhere: list[int] = []
+
+    def look_from_another_connection() -> None:  # a thread has a connection of its own
+        seen_elsewhere.append(Reminder.objects.filter(day=DAY).count())
+        connection.close()
+
+    other = threading.Thread(target=look_from_another_connection)
+    other.start()
+    other.join()
+    second = reminders.claim_digest(recipient_pk=ana.pk, day=DAY)
+
+    assert first is not None
+    assert second is None
+    assert seen_elsewhere == [1]
+    assert Reminder.objects.get().pk == first.pk  # the connection is still usable after the conflict
 
 
 def test_a_digest_claimed_by_another_run_is_not_sent_again(make_user: Callable[..., Any]) -> None:
