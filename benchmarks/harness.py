@@ -514,6 +514,13 @@ def _difference(endpoint: Any, floor: Any) -> str:
     return f"endpoint {_short(endpoint)} floor {_short(floor)}"
 
 
+def _asked_again_note(count: int) -> str:
+    return (
+        f"{count} repetition{'s' if count > 1 else ''} asked again after a difference, then the same "
+        "(a review falling due between the request and its floor)"
+    )
+
+
 class Bench:
     def __init__(self, options: Options, server: Server, connection: psycopg.Connection[Any], data: Dataset):
         self.options, self.server, self.connection, self.data = options, server, connection, data
@@ -532,6 +539,22 @@ class Bench:
         print(console_line(row), flush=True)
 
     # --- Endpoints with a floor, interleaved ---
+
+    def _agree_when_asked_again(
+        self,
+        path: str,
+        headers: dict[str, str] | None,
+        key: Callable[[bytes], Any],
+        floor: Callable[[Any], Any],
+    ) -> bool:
+        """After a mismatch, the request and its floor once more: whether they agree now.
+
+        The endpoint and its floor each judge "stale" at their own moment, a second or two apart for an
+        export; a commitment whose review falls due in between reads differently in the two (seen at
+        100,000 commitments: one row of a CSV). A real difference repeats; that one does not. The row's
+        notes say how often a repetition was asked again."""
+        response = self.get(path, headers)
+        return response.status == 200 and key(response.body) == floor(self.connection)
 
     def endpoint(
         self,
@@ -560,6 +583,7 @@ class Bench:
         empty_times: list[float] = []
         same = True
         problems: list[str] = []
+        asked_again = 0
         for rep in range(self.options.reps):
             response = self.get(path, headers)
             times.append(response.seconds)
@@ -573,10 +597,13 @@ class Bench:
             problem = ""
             if response.status != 200:
                 problem = f"HTTP {response.status}: {response.body[:300]!r}"
-            elif key is not None:
+            elif key is not None and floor is not None:
                 answer = key(response.body)
                 if answer != result:
-                    problem = "MISMATCH " + _difference(answer, result)
+                    if self._agree_when_asked_again(path, headers, key, floor):
+                        asked_again += 1
+                    else:
+                        problem = "MISMATCH " + _difference(answer, result)
             if problem:
                 same = False
                 if not problems:
@@ -599,6 +626,9 @@ class Bench:
         if problems:
             notes.append(f"{len(problems)}/{self.options.reps} differ: {problems[0][:200]}")
             row.extra["problems"] = problems[:5]
+        if asked_again:
+            notes.append(_asked_again_note(asked_again))
+            row.extra["asked_again"] = asked_again
         row.notes = "; ".join(notes)
         self.add(row)
         return row
@@ -750,7 +780,7 @@ class Bench:
         floor_times: list[float] = []
         peaks: list[int] = []
         base: list[int] = []
-        same, problem, rows = True, "", 0
+        same, problem, rows, asked_again = True, "", 0, 0
         for _ in range(self.options.reps):
             with PeakMemory(self.server.workers()) as memory:
                 response = self.get(path, CSV_HEADERS)
@@ -763,6 +793,11 @@ class Bench:
             floor_times.append(time.perf_counter() - started)
             answer, expected = floors.csv_key(response.body), floors.csv_key(copied)
             rows = len(answer)
+            if answer != expected and self._agree_when_asked_again(
+                path, CSV_HEADERS, floors.csv_key, lambda connection: floors.csv_key(floor(connection))
+            ):
+                asked_again += 1
+                expected = answer
             if response.status != 200 or answer != expected:
                 same = False
                 problem = problem or f"HTTP {response.status}; " + _difference(answer, expected)
@@ -791,6 +826,9 @@ class Bench:
         )
         if problem:
             row.notes += f"; differs: {problem[:200]}"
+        if asked_again:
+            row.notes += "; " + _asked_again_note(asked_again)
+            row.extra["asked_again"] = asked_again
         self.add(row)
         return row
 

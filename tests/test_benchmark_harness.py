@@ -4,6 +4,7 @@ path was measured and every floor returned what its endpoint did."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -82,6 +83,50 @@ def test_grouped_floor_rows_add_up_to_the_overall_row() -> None:
     grouped = floors._grouped(rows)
     assert grouped["space"] == (3, (2, *zeros), 1)
     assert grouped["all"] == (4, (3, *zeros), 1)
+
+
+class _Answers(harness.Bench):
+    """A Bench without a server or a database: each request answers the next of `bodies`, each floor
+    the next of `floor_results`."""
+
+    def __init__(self, bodies: list[bytes], floor_results: list[bytes]) -> None:
+        self.options = dataclasses.replace(parse(["--only", "detail"]), reps=1, warmup=0)
+        self.rows: list[Row] = []
+        self.bodies, self.floor_results = iter(bodies), iter(floor_results)
+        self.connection = None  # type: ignore[assignment]
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> harness.Response:
+        return harness.Response(200, next(self.bodies), 0.001)
+
+    def floor(self, connection: object) -> bytes:
+        return next(self.floor_results)
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+
+
+@pytest.mark.parametrize(
+    ("bodies", "floor_results", "same", "asked_again"),
+    [
+        ([b"stale"], [b"stale"], True, None),
+        # A review fell due between the request and its floor: asked again, they agree.
+        ([b"fresh", b"stale"], [b"stale", b"stale"], True, 1),
+        # A real difference repeats.
+        ([b"fresh", b"fresh"], [b"stale", b"stale"], False, None),
+    ],
+)
+def test_a_difference_counts_only_if_it_repeats_when_asked_again(
+    bodies: list[bytes], floor_results: list[bytes], same: bool, asked_again: int | None
+) -> None:
+    bench = _Answers(bodies, floor_results)
+
+    row = bench.endpoint(
+        "detail", "detail", "/x", floor=bench.floor, key=lambda body: body, target=2.0, with_empty=False
+    )
+
+    assert row is not None
+    assert row.same is same
+    assert row.extra.get("asked_again") == asked_again
 
 
 @pytest.mark.slow
