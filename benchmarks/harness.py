@@ -1161,8 +1161,10 @@ NOTES = """\
   a LATERAL join on the review index) and the sectors; for the detail, also every evidence and review with
   its citations; for the reports, the counts per group and status and the stale counts; for the timeline,
   the counts per month. Not the section path (headings above a commitment's section). **same result** says
-  that, on every repetition, the floor's ids or numbers equal the endpoint's; for rows without a floor, that
-  every answer was right (200, the admin's result list, the same digests each reminder run, 0 load errors).
+  that, on every repetition, the floor's ids or numbers equal the endpoint's (a repetition that differs is
+  asked again once, request and floor: each judges "stale" at its own moment, and a review falling due
+  in between is not a difference; the notes count such repetitions); for rows without a floor, that every
+  answer was right (200, the admin's result list, the same digests each reminder run, 0 load errors).
 - **Ratios.** API reads: `t / (t_sql + t_empty)`, medians. Reports: `t / t_sql`. CSV: wall time over the
   `COPY (SELECT the same columns) TO STDOUT WITH CSV` floor (the ratio of rows per second, inverted).
 - **CSV memory.** The peak RSS of the worker that served the export: VmHWM after resetting it
