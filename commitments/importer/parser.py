@@ -504,6 +504,7 @@ def extract(text: str) -> ExtractedDocument:
 _CONTENT_WORD_RE = re.compile(r"[^\W\d_]{4,}|\d+(?:[.,]\d+)*")
 REPEAT_OVERLAP = 0.8
 REPEAT_CONTAINED = 0.95
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
 
 
 def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
@@ -529,11 +530,49 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
             if count >= least
         ):
             continue
+        if commitment.rule == "target" and any(
+            _restates_target(content, figures, *kept_words[index])
+            for index in shared
+            if kept[index].rule == "target"
+        ):
+            continue
         for word in content:
             holders.setdefault(word, []).append(len(kept))
         kept.append(commitment)
         kept_words.append((content, figures))
     return kept
+
+
+# Words every target shares ("To increase the share … from 12% to 20%"): they say nothing of what
+# the target measures.
+_TARGET_COMMON_WORDS = words(
+    "from with than more less over under least into each every year years annual annually their "
+    "that this those these increase increasing raise raising reach reaching reduce reducing lower "
+    "lowering rise rising grow growing boost percentage percent ratio rate share number level total "
+    "value million billion trillion thousand hundred having achieve achieving least"
+)
+
+
+def _restates_target(
+    content: set[str], figures: set[str], earlier: set[str], earlier_figures: set[str]
+) -> bool:
+    """Whether a goal line restates an earlier goal line in other words: a plan lists its targets in
+    a summary and again in the text, worded apart and sometimes with a figure updated ("Rise in the
+    number of pilgrims from 8 million to 30 million" / "To increase our capacity to welcome Umrah
+    visitors from 8 million to 30 million every year"; "… the private sector reach from 40% to 60%" /
+    "… the private sector's contribution from 40% to 65% of GDP"). The same two or more figures,
+    years aside, are the same target; so is a shared figure when most words that say what is
+    measured are shared too."""
+    measures = {figure for figure in figures if not _YEAR_RE.fullmatch(figure)}
+    earlier_measures = {figure for figure in earlier_figures if not _YEAR_RE.fullmatch(figure)}
+    if len(measures) >= 2 and measures == earlier_measures:
+        return True
+    if not measures & earlier_measures:
+        return False
+    topic = content - figures - _TARGET_COMMON_WORDS
+    earlier_topic = earlier - earlier_figures - _TARGET_COMMON_WORDS
+    shorter = min(len(topic), len(earlier_topic))
+    return shorter > 0 and len(topic & earlier_topic) * 2 > shorter
 
 
 def _repeats(
