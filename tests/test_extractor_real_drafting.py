@@ -282,6 +282,24 @@ def test_a_line_in_capitals_is_not_joined_to_the_prose_around_it() -> None:
     ]
 
 
+def test_a_pull_quote_ends_where_a_running_title_of_the_document_was_glued_into_it() -> None:
+    assert found(
+        "A THRIVING ECONOMY.. OPEN FOR BUSINESS\n\n"
+        "We will cut red tape for firms.\n\n"
+        "OPEN FOR BUSINESS NOW\n\n"
+        "OPENING UP WILL BOOST PRODUCTIVITY. WE WILL IMPROVE OUR A THRIVING ECONOMY.. OPEN FOR BUSINESS "
+        "IMPROVING THE BUSINESS ENVIRONMENT\n\n"
+        "We will open a one-stop shop for investors.\n\n"
+        "WE WILL BE OPEN FOR BUSINESS NOW AND ALL YEAR ROUND.\n"
+    ) == [
+        "We will cut red tape for firms.",
+        "WE WILL IMPROVE OUR",
+        "We will open a one-stop shop for investors.",
+        # The title's words inside a whole sentence are the sentence's own.
+        "WE WILL BE OPEN FOR BUSINESS NOW AND ALL YEAR ROUND.",
+    ]
+
+
 # --- items, tables, repeats -------------------------------------------------------------------------
 
 

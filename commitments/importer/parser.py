@@ -18,6 +18,7 @@ from commitments.importer.layout import (
     Block,
     Heading,
     LayoutReader,
+    all_caps,
     bullet_at,
     table_cells,
 )
@@ -157,13 +158,57 @@ _TOP_LEVEL_KINDS = words("part chapter section annex appendix goal pillar roman 
 _ANNEX_KINDS = words("annex appendix")
 
 
-def _unglued(clean: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The sentence spans, with goal lines a PDF ran together into one split apart."""
+def _unglued(
+    clean: str, spans: list[tuple[int, int]], display_lines: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """The sentence spans, with goal lines a PDF ran together into one split apart, and a sentence
+    in capitals cut where a heading or running title of the document was glued into it."""
+    cuts = _display_cuts(clean, display_lines) if display_lines else []
     result: list[tuple[int, int]] = []
     for a, b in spans:
-        parts = items.glued_targets(clean[a:b])
-        result.extend([(a + x, a + y) for x, y in parts] if parts else [(a, b)])
+        inside = [cut for cut in cuts if a < cut < b]
+        for x, y in zip([a, *inside], [*inside, b], strict=True):
+            parts = items.glued_targets(clean[x:y])
+            result.extend([(x + p, x + q) for p, q in parts] if parts else [(x, y)])
     return result
+
+
+def display_lines(lines: list[Line]) -> frozenset[str]:
+    """Lines set in capitals on their own, short and without a sentence's end: headings, running
+    titles ("A THRIVING ECONOMY.. OPEN FOR BUSINESS"), banners."""
+    return frozenset(
+        line.text
+        for line in lines
+        if not line.blank
+        and 3 <= len(line.text.split()) <= 10
+        and all_caps(line.text)
+        and not line.text.endswith((".", ":", ";", ",", "!", "?"))
+    )
+
+
+def _display_cuts(clean: str, display: frozenset[str]) -> list[int]:
+    """Where a display line of the document reappears inside a paragraph in capitals after other
+    words: a PDF laid the page's running title or the next heading into a pull quote ("… WE WILL
+    IMPROVE OUR A THRIVING ECONOMY.. OPEN FOR BUSINESS …"), and the quote's sentence ends there."""
+    if not all_caps(clean):
+        return []
+    cuts = []
+    for line in display:
+        start = clean.find(line, 1)
+        while start > 0:
+            # Glued titles run to the paragraph's end with no sentence ending after them; the same
+            # words inside a sentence that goes on to its full stop are the sentence's own.
+            if (
+                clean[start - 1] == " "
+                and clean[start - 2 : start - 1].isalpha()
+                and not _SENTENCE_END_RE.search(clean, start + len(line))
+            ):
+                cuts.append(start)
+            start = clean.find(line, start + 1)
+    return sorted(set(cuts))
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?]")
 
 
 @dataclass
@@ -193,6 +238,9 @@ class _Extractor:
     footnote_marks: set[str] = field(default_factory=set)
     # The header of the table being read, while its rows follow one another.
     table: items.TableHeader | None = None
+    # The document's lines in capitals on their own (headings, running titles): where one shows up
+    # inside a pull quote, the PDF glued it there.
+    display_lines: frozenset[str] = frozenset()
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -244,7 +292,7 @@ class _Extractor:
         """Add the commitments among the sentences; returns (any added, span of the lead-in sentence(s))."""
         spans = rules.split_sentences(clean)
         added = False
-        for a, b in _unglued(clean, spans):
+        for a, b in _unglued(clean, spans, self.display_lines):
             rule = rules.classify(clean[a:b], self.previous)
             self.closed_on_promise = rule is not None
             if rule is None and (
@@ -484,6 +532,7 @@ def extract(text: str) -> ExtractedDocument:
     task_lists = _task_lists(text, blocks, dehyphenator)
     extractor.paragraph_markers = _paragraph_numbering(blocks)
     extractor.footnote_marks = set(_GLUED_NOTE_RE.findall(text))
+    extractor.display_lines = display_lines(lines)
     for position, block in enumerate(blocks):
         if block.kind == "row":
             extractor.row(block, first=position == 0 or blocks[position - 1].kind != "row")
