@@ -372,6 +372,18 @@ def test_a_goal_restated_in_other_words_is_reported_once_where_it_first_appears(
     ]
 
 
+def test_a_goal_line_set_against_where_it_stands_today_is_a_target() -> None:
+    assert found(
+        "To rally one million volunteers per year (compared to 11,000 now)\n\n"
+        "To welcome 30,000 students a year, up from 12,000 in 2020\n\n"
+        "To thank the 11,000 volunteers we have now\n\n"
+        "To rally volunteers, compared to what we did before\n"
+    ) == [
+        "To rally one million volunteers per year (compared to 11,000 now)",
+        "To welcome 30,000 students a year, up from 12,000 in 2020",
+    ]
+
+
 def test_goal_lines_and_quantified_aims_are_targets() -> None:
     assert found(
         "To increase non-oil revenue from SAR 163 billion to SAR 1 trillion\n\n"

@@ -304,13 +304,26 @@ _TARGET_FIGURES_RE = re.compile(
 )
 
 
+# "To rally one million volunteers per year (compared to 11,000 now)": any "To" + verb, when a
+# quantity is set against where it stands today.
+_BASELINE_TARGET_RE = re.compile(
+    r"^to\s+[a-z]+\b[^.;]*?\b(?:\d[\d,.]*|one|two|three|four|five|ten|a)\s*(?:%|percent|thousand|million|billion)?"
+    r"[^.;]*?\(?\b(?:compared\s+(?:to|with)|up\s+from|against)\s+(?:less\s+than\s+|about\s+|around\s+)?"
+    r"[$£€]?\d[\d,.]*\s*(?:%|percent|thousand|million|billion)?\s*"
+    r"(?:now|today|currently|at\s+present|in\s+(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
 def is_target_statement(text: str) -> bool:
     """A quantified target the document sets without a modal, as a goal line or list item."""
     s = text.replace("’", "'").strip()
     return (
         len(s.split()) <= 40
-        and bool(_TARGET_OPENING_RE.match(s))
-        and bool(_TARGET_FIGURES_RE.search(s))
+        and (
+            bool(_TARGET_OPENING_RE.match(s) and _TARGET_FIGURES_RE.search(s))
+            or bool(_BASELINE_TARGET_RE.match(s))
+        )
         and not rules.PAST_MARKER_RE.search(s)
     )
 
