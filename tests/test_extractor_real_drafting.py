@@ -37,6 +37,7 @@ def found(body: str) -> list[str]:
         "Our priority will be to support national companies abroad.",
         "These efforts will be coordinated by the recently established Job Creation Commission.",
         "The public sector will focus on its planning and regulatory roles.",
+        "By improving our services, we will, by 2020, enable over 15 million pilgrims a year to visit.",
     ],
 )
 def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) -> None:
@@ -79,6 +80,8 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "By September 2020, all agencies will should conduct an initial maturity assessment.",
         "The Shared Solution Actions will also support agencies as they implement the law.",
         "The IT Spending Transparency Maturity Model will be a consensus-driven tool.",
+        "By removing these barriers, we will unleash the potential of our 15 million citizens.",
+        "By doing so, we will make our country a better place by 2030.",
     ],
 )
 def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> None:

@@ -101,6 +101,19 @@ _CONSEQUENCE_OPENER_RE = re.compile(
     r"by\s+\w+ing\b(?!\s+(?:19|20)\d\d))",
     re.IGNORECASE,
 )
+_BY_YEAR_RE = re.compile(r"\b(?:by|in|before)\s+(?:the\s+end\s+of\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
+_QUANTITY_RE = re.compile(
+    r"\d[\d,.]*\s*(?:%|percent|per\s+cent|million|billion|thousand)|\b(?:million|billion)\b", re.IGNORECASE
+)
+
+
+def _dated_figure_after(s: str, position: int) -> bool:
+    """A quantity and a year follow the modal: the sentence sets a target ("we will, by 2020, make it
+    possible for over 15 million Muslims per year to …")."""
+    rest = s[position:]
+    return bool(_BY_YEAR_RE.search(rest) and _QUANTITY_RE.search(rest))
+
+
 # What a law, plan or earlier document says: quoted or reported, not promised here.
 _REPORTED_RE = re.compile(
     r"\b(?:regulations?|law|laws|act|statute|directive|code|order|circular|constitution|plan|document|"
@@ -621,8 +634,9 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "It will be led by Sir Tim Berners-Lee": who leads it, not an act promised
     if passive and following in {"comprised", "composed", "constituted"}:
         return None  # "The Council will be comprised of senior staff": what it will consist of
-    if _CONSEQUENCE_OPENER_RE.match(pre.strip()):
-        return None
+    if _CONSEQUENCE_OPENER_RE.match(pre.strip()) and not _dated_figure_after(s, modal.end):
+        return None  # "By removing these barriers, we will unleash …"; "…, we will, by 2020, serve 15
+        # million a year" sets a target, whatever means it names first
     if _CONNECTIVE_RE.match(pre.strip()) and not is_named_actor(subject):
         return None  # "Thus, this will …", "Hence the reforms will …"; "Therefore, we will …" decides
     if not passive and _GERUND_SUBJECT_RE.match(subject):
