@@ -38,6 +38,7 @@ def found(body: str) -> list[str]:
         "These efforts will be coordinated by the recently established Job Creation Commission.",
         "The public sector will focus on its planning and regulatory roles.",
         "By improving our services, we will, by 2020, enable over 15 million pilgrims a year to visit.",
+        "To ensure the Vision is realised, we are preparing to launch a group of executive programs.",
     ],
 )
 def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) -> None:
@@ -82,6 +83,7 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "The IT Spending Transparency Maturity Model will be a consensus-driven tool.",
         "By removing these barriers, we will unleash the potential of our 15 million citizens.",
         "By doing so, we will make our country a better place by 2030.",
+        "Many students are preparing to sit their exams abroad.",
     ],
 )
 def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> None:

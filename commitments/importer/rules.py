@@ -38,7 +38,7 @@ MODAL_RE = re.compile(
     # to" is a stance, "committed to openness", "committed to improving services", not an act.)
     r"|(?P<commits>commits?(?:\s+(?:ourselves|itself|themselves|myself))?|(?:is|are)\s+committing)\s+to"
     r"(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
-    r"|(?P<planning>(?:is|are)\s+(?:now\s+|also\s+)?planning)"
+    r"|(?P<planning>(?:is|are)\s+(?:now\s+|also\s+)?(?:planning|preparing\s+to(?=\s+[a-z]+\b)))"
     # "It is the Government's intention to identify …": the possessive names who intends.
     r"|(?P<intention>(?:is|remains)\s+(?:the\s+[A-Z][\w’']*['’]s|our|the\s+government['’]s)\s+(?:firm\s+)?"
     r"intention\s+to)"
