@@ -39,6 +39,7 @@ def found(body: str) -> list[str]:
         "The public sector will focus on its planning and regulatory roles.",
         "By improving our services, we will, by 2020, enable over 15 million pilgrims a year to visit.",
         "To ensure the Vision is realised, we are preparing to launch a group of executive programs.",
+        "Personal data will not be shared without the consent of the citizen.",
     ],
 )
 def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) -> None:
@@ -84,6 +85,8 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "By removing these barriers, we will unleash the potential of our 15 million citizens.",
         "By doing so, we will make our country a better place by 2030.",
         "Many students are preparing to sit their exams abroad.",
+        "The nation we aspire to build will not be realized without a collective national effort.",
+        "This transformation will not succeed without the private sector.",
     ],
 )
 def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> None:

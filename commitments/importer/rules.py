@@ -519,6 +519,13 @@ _OUTCOME_NOUNS = words(
 )
 # "… will be achieved through a work programme …": how the government will bring the outcome about.
 _BY_MEANS_RE = re.compile(r"\s+be\s+(?:\w+\s+){1,2}?(?:through|via|by\s+means\s+of|by\s+\w+ing)\b", re.I)
+# "… will not be realized / achieved without …": a condition of success, not an act promised ("Data
+# will not be shared without consent" is a safeguard, and stays).
+_NOT_WITHOUT_RE = re.compile(
+    r"\s+not\s+(?:\w+ly\s+)?(?:be\s+(?:realized|realised|achieved|accomplished|attained|fulfilled|possible|"
+    r"reached|met|complete|successful)|succeed|happen|come\s+about)\s+without\b",
+    re.IGNORECASE,
+)
 _TIME_SUBJECTS = words("future world decade decades century era age years months times")
 _CHANGE_VERBS = words(
     """grow rise increase decrease decline fall drop expand shrink accelerate slow worsen double triple
@@ -634,6 +641,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "It will be led by Sir Tim Berners-Lee": who leads it, not an act promised
     if passive and following in {"comprised", "composed", "constituted"}:
         return None  # "The Council will be comprised of senior staff": what it will consist of
+    if _NOT_WITHOUT_RE.match(s, modal.end):
+        return None  # "The nation we aspire to build will not be realized without a collective effort"
     if _CONSEQUENCE_OPENER_RE.match(pre.strip()) and not _dated_figure_after(s, modal.end):
         return None  # "By removing these barriers, we will unleash …"; "…, we will, by 2020, serve 15
         # million a year" sets a target, whatever means it names first
