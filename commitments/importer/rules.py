@@ -226,11 +226,22 @@ def _is_abbreviation(sentence: str) -> bool:
     return word.lower() in _ABBREVIATIONS
 
 
+def _first_word(s: str) -> str:
+    match = WORD_RE.search(s)
+    return match.group().lower() if match else ""
+
+
 def find_modal(s: str) -> Modal | None:
     """The modal that governs the sentence: the first one that is not a noun or inside a relative clause."""
     return next(find_modals(s), None)
 
 
+# A relative clause whose verb is followed by "and" + modal: "programs that have paved the way for the
+# Vision and will help us …" (the modal's subject is the relative pronoun's).
+_RELATIVE_PREDICATE_RE = re.compile(
+    r"\b(?:that|which)\s+(?:\w+ly\s+)?(?:has|have|had|is|are|was|were)\b[^,;:.()]*\b(?:and|or)\s*$",
+    re.IGNORECASE,
+)
 # "We have appointed a Chief Data Officer, who will publish …": a promise about a named person or body.
 _APPOSITIVE_WHO_RE = re.compile(r",\s*who\s*$", re.IGNORECASE)
 _PARENTHETICAL_RE = re.compile(r",[^,.;:]{1,80},\s*[a-z]")
@@ -245,6 +256,15 @@ def find_modals(s: str) -> Iterator[Modal]:
         if _IN_COMPLEMENT_CLAUSE_RE.search(before):
             continue
         if previous in _RELATIVE and not _APPOSITIVE_WHO_RE.search(before):
+            continue
+        if (
+            previous in {"and", "or"}
+            and _RELATIVE_PREDICATE_RE.search(before)
+            and _first_word(s[match.end() :]) in _EFFECT_VERBS
+        ):
+            # "… programs that have paved the way and will help us …": the relative clause goes on to
+            # an effect (its subject is the programs); "… the rules that were in force and will
+            # publish new ones" may be either, and an act is read as the main clause's.
             continue
         after = s[match.end() :].strip()
         # "It will:" is bare; "We will, through a challenge, invite …" is not.
