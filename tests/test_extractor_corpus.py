@@ -27,8 +27,7 @@ DOCUMENTS = sorted(path.stem for path in LABELS.glob("*.json"))
 # as the rules improve and drop it once the document clears the bar (docs/importing.md).
 TARGET = 0.95
 FLOORS: dict[str, tuple[float, float]] = {
-    "SA_Vision2030_2016": (0.93, 0.92),
-    "UK_OpenDataWhitePaper_2012": (0.90, 0.75),
+    "UK_OpenDataWhitePaper_2012": (0.90, 0.80),
 }
 
 
@@ -120,7 +119,7 @@ def test_the_publishers_pdf_gives_the_commitments_of_the_text(name: str) -> None
 # (the extractor drops that hyphen; the hand-made text kept it), and where the text ran the lines of two
 # columns together (principles 13 and 14, two cells of the Annex A table) the PDF keeps them apart, which
 # matches no label either way.
-PDF_FLOORS: dict[str, tuple[float, float]] = {"UK_OpenDataWhitePaper_2012": (0.89, 0.73)}
+PDF_FLOORS: dict[str, tuple[float, float]] = {"UK_OpenDataWhitePaper_2012": (0.89, 0.79)}
 
 
 @pytest.mark.parametrize("name", sorted(PDF_FLOORS))

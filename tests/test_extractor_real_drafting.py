@@ -310,6 +310,28 @@ def test_a_pull_quote_ends_where_a_running_title_of_the_document_was_glued_into_
     ]
 
 
+def test_the_items_of_a_list_of_principles_are_not_commitments() -> None:
+    doc = extract(
+        HEADING + "2.46 The principles, drawn up by the Board after consultation, are as follows.\n\n"
+        "(1) Public data will be published in re-usable form\n\n"
+        "The Government will publish a guide to the formats by June.\n\n"
+        "(2) Public data will be timely\n\n"
+        "This is at the heart of our approach.\n\n"
+        "(3) Release data quickly\n\n"
+        "More on this below.\n\n"
+        "(4) Public bodies should encourage the re-use of their data\n\n"
+        "2.47 The Board will review the principles every year.\n\n"
+        "(1) The Ministry will publish its inventory by 2027.\n"
+    )
+    assert texts(doc) == [
+        "The Government will publish a guide to the formats by June.",
+        "The Board will review the principles every year.",
+        "The Ministry will publish its inventory by 2027.",
+    ]
+    # Points numbered on past the paragraphs that explain them are items, not headings.
+    assert [section.heading for section in doc.sections] == ["Chapter 1 Plan"]
+
+
 # --- items, tables, repeats -------------------------------------------------------------------------
 
 

@@ -66,6 +66,20 @@ _CALLOUT_TASK_RE = re.compile(
 )
 
 
+# "The principles, drawn up by the Board, are as follows.", "Our data principles are:", "… guided by the
+# following principles:": what follows states principles, not acts, whatever its verbs.
+_PRINCIPLES_LEAD_RE = re.compile(
+    r"\b(?:principles|tenets|values)\b[^.:;]{0,120}\b(?:are|as\s+follows|include)\s*[:.]$"
+    r"|\bfollowing\s+(?:\w+\s+){0,2}(?:principles|tenets|values)\s*[:.]$",
+    re.IGNORECASE,
+)
+
+
+def introduces_principles(lead: str) -> bool:
+    """Whether a sentence introduces a list of principles ("The principles … are as follows.")."""
+    return bool(_PRINCIPLES_LEAD_RE.search(lead.replace("’", "'").strip()))
+
+
 def _lists_contents(s: str, modal: rules.Modal) -> bool:
     """ "The repository will include the following types of resources:": what a thing will hold,
     unlike "The measures will include:" or "We will include:"."""

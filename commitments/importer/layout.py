@@ -265,12 +265,12 @@ class LayoutReader:
             if not keyword:
                 if nxt is not None and self._is_list_sibling(kind, number, self.lines[nxt].text):
                     return None  # "1. Expand ..." followed by "2. Build ...": a numbered list
-                previous = self.blocks[-1] if self.blocks else None
                 style = {
                     "arabic": "num." if s.split()[0].endswith(".") else "num2",
                     "paren": "paren-num",
                 }.get(kind)
-                if previous is not None and previous.kind == "item" and style and previous.marker == style:
+                previous = self._last_item_of(style) if style else None
+                if previous is not None:
                     _, pos = _ordinal(kind, number)
                     _, prev_pos = _ordinal(kind, previous.number)
                     if pos == prev_pos + 1:
@@ -309,6 +309,16 @@ class LayoutReader:
                 return None
         kind = "top" if known else "plain"
         return Heading(kind, None, s.strip(" :"), " ".join(s.split()).rstrip(":"), line.start), index
+
+    def _last_item_of(self, marker: str) -> Block | None:
+        """The last item with this marker since the last heading, over the paragraphs that explain
+        the items ("(8) Public data will be timely" / a paragraph on it / "(9) Release data quickly")."""
+        for block in reversed(self.blocks):
+            if block.kind == "heading":
+                return None
+            if block.kind == "item" and block.marker == marker:
+                return block
+        return None
 
     # -- continuation ------------------------------------------------------------------------
     def _continues(

@@ -241,6 +241,9 @@ class _Extractor:
     # The document's lines in capitals on their own (headings, running titles): where one shows up
     # inside a pull quote, the PDF glued it there.
     display_lines: frozenset[str] = frozenset()
+    # After "The principles … are as follows.": the marker of the list of principles ("" until its
+    # first item), whose items state principles, not acts, even with paragraphs between them.
+    principles: str | None = None
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -267,6 +270,7 @@ class _Extractor:
         self.sections.append((heading, len(self.stack), self.path))
         self.levels.clear()
         self.held = None
+        self.principles = None
         self.closed_on_promise = False
         if self.promised is not None and len(self.stack) <= self.promised.level:
             self.promised = None
@@ -349,6 +353,10 @@ class _Extractor:
         promised_before = self.closed_on_promise
         _, (a, b) = self._sentences(clean, offsets, None)
         lead_text = clean[a:b].strip()
+        if items.introduces_principles(lead_text):
+            self.principles = ""
+        elif lead_text.endswith(":"):
+            self.principles = None
         if lead_text.endswith(":"):
             forward = items.is_forward_lead(lead_text)
             if not forward and promised_before and items.elaborates_previous(lead_text):
@@ -422,6 +430,12 @@ class _Extractor:
         clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
         tail = _ITEM_TAIL_RE.search(clean)
         end = tail.start() if tail and tail.start() > 0 else len(clean)
+        if self._is_principle(block):
+            level.last_text, level.last_colon, level.last_forward = clean[:end].strip(), False, False
+            level.last_lower, level.last_continues = block.starts_lower, False
+            self.closed_on_promise = False
+            self.previous = clean[:end]
+            return
         lead = level.lead
         spans = rules.split_sentences(clean[:end])
         first = clean[spans[0][0] : spans[0][1]] if spans else ""
@@ -473,6 +487,8 @@ class _Extractor:
         if len(spans) > 1 and clean[spans[-1][0] : spans[-1][1]].rstrip().endswith(":"):
             lead_span = _lead_span(clean, spans)
         lead_text = clean[lead_span[0] : lead_span[1]].strip()
+        if items.introduces_principles(lead_text):
+            self.principles = ""
         level.last_text = lead_text
         level.last_colon = clean[:end].rstrip().endswith(":")
         # An item ending in a lead-in sentence of its own ("Addressing barriers. The guidance supports
@@ -485,6 +501,17 @@ class _Extractor:
         )
         level.last_lower = block.starts_lower
         level.last_continues = tail is not None and ";" in tail.group(0)
+
+    def _is_principle(self, block: Block) -> bool:
+        """An item of the list of principles being read ("(2) Public data will be published in
+        re-usable form"); the next numbered paragraph or a list with another marker ends it."""
+        if self.principles is None:
+            return False
+        if block.marker in self.paragraph_markers or (self.principles and block.marker != self.principles):
+            self.principles = None
+            return False
+        self.principles = block.marker
+        return True
 
     def row(self, block: Block, first: bool) -> None:
         """One row of a table: the header (first row), or a milestone the document commits to."""
