@@ -40,6 +40,7 @@ def found(body: str) -> list[str]:
         "By improving our services, we will, by 2020, enable over 15 million pilgrims a year to visit.",
         "To ensure the Vision is realised, we are preparing to launch a group of executive programs.",
         "Personal data will not be shared without the consent of the citizen.",
+        "The Ministry lists its datasets and will publish them by June.",
         "The Ministry has reviewed the rules that were in force and will publish new ones, simpler ones.",
     ],
 )
@@ -88,6 +89,7 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "Many students are preparing to sit their exams abroad.",
         "The nation we aspire to build will not be realized without a collective national effort.",
         "This transformation will not succeed without the private sector.",
+        "A publication scheme sets out classes of information a public authority will publish.",
         "We have already launched many programs that have paved the way and will help us achieve it.",
     ],
 )

@@ -62,6 +62,13 @@ _IN_COMPLEMENT_CLAUSE_RE = re.compile(
     r"(?:\b(?:how|what|whether|(?<!is\s)(?<!'s\s)why)|[\w,]\s+where|,\s+when|\b(?:ensuring|guarantee|guaranteeing)\s+that)(?:\s+[\w'’-]+){0,7}\s*$",
     re.IGNORECASE,
 )
+# A modal in the object of a describing verb ("A publication scheme sets out classes of information a
+# public authority will publish"): what a thing describes, not a promise of the sentence.
+_DESCRIBED_OBJECT_RE = re.compile(
+    r"\b(?:sets\s+out|describes|explains|specifies|defines|outlines|lists|details|summari[sz]es)\s+"
+    r"(?!how\b|what\b|that\b|whether\b|why\b)[^,;:()]*$",
+    re.IGNORECASE,
+)
 _LY_VERBS = words("apply supply rely comply multiply reply fly ally imply")
 _ADVERBS = words(
     """also further not never still then jointly first soon now always only all both each better
@@ -255,6 +262,8 @@ def find_modals(s: str) -> Iterator[Modal]:
         previous = words[-1].lower() if words else ""
         if _IN_COMPLEMENT_CLAUSE_RE.search(before):
             continue
+        if _DESCRIBED_OBJECT_RE.search(before) and previous not in {"and", "or", "but", "also"}:
+            continue  # "A publication scheme sets out classes of information a public authority will …"
         if previous in _RELATIVE and not _APPOSITIVE_WHO_RE.search(before):
             continue
         if (
