@@ -386,6 +386,27 @@ def test_a_repeated_commitment_is_reported_once_where_it_first_appears() -> None
     ]
 
 
+def test_a_long_promise_repeated_whole_inside_a_later_sentence_is_reported_once() -> None:
+    promise = (
+        "The Government will consider the Committee’s recommendations on the operation of the Act "
+        "before bringing forward any proposals for future policy."
+    )
+    assert found(
+        f"{promise}\n\n"
+        "Chapter 2 Annex\n\n"
+        "In respect of charging for requests, the Government will consider the Committee’s "
+        "recommendations on the operation of the Act before bringing forward any proposals for future "
+        "policy in this area.\n\n"
+        "The Government will consider the Committee’s recommendations on the operation of the Act "
+        "before bringing forward any proposals for future policy by June 2027.\n"
+    ) == [
+        promise,
+        # A date added is a new promise.
+        "The Government will consider the Committee’s recommendations on the operation of the Act "
+        "before bringing forward any proposals for future policy by June 2027.",
+    ]
+
+
 def test_a_goal_restated_in_other_words_is_reported_once_where_it_first_appears() -> None:
     assert found(
         "Rise in the number of pilgrims from 8 million to 30 million pilgrims\n\n"

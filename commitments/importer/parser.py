@@ -598,12 +598,14 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
         for word in content:
             for index in holders.get(word, ()):
                 shared[index] = shared.get(index, 0) + 1
-        # Either test needs most of this commitment's words in the earlier one: skip the rest.
+        # Each test needs most of this commitment's words in the earlier one, or all of the earlier
+        # one's in this: skip the rest.
         least = REPEAT_OVERLAP * len(content)
         if len(content) >= 4 and any(
             _repeats(content, figures, *kept_words[index], count)
+            or _restates_whole(commitment.text, kept[index].text, len(kept_words[index][0]), count)
             for index, count in shared.items()
-            if count >= least
+            if count >= least or count >= REPEAT_CONTAINED * len(kept_words[index][0])
         ):
             continue
         if commitment.rule == "target" and any(
@@ -617,6 +619,25 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
         kept.append(commitment)
         kept_words.append((content, figures))
     return kept
+
+
+# A date or a quantity a restatement adds makes it a new commitment ("… by 2027", "… 40% of …").
+_DATED_OR_COUNTED_RE = re.compile(
+    r"\b(?:by|before|until|in|from)\s+(?:the\s+end\s+of\s+)?(?:[a-z]+\s+)?(?:19|20)\d\d\b"
+    r"|\d[\d,.]*\s*(?:%|percent|per\s+cent|million|billion|thousand)",
+    re.IGNORECASE,
+)
+
+
+def _restates_whole(text: str, earlier_text: str, earlier_size: int, shared: int) -> bool:
+    """Whether a commitment repeats a long earlier one whole, with words of context around it ("In
+    respect of charging for FOI requests, the Government will consider any recommendations of the
+    Committee on … before bringing forward any proposals …" after that promise alone), adding no date
+    or quantity of its own."""
+    if earlier_size < 8 or shared < REPEAT_CONTAINED * earlier_size:
+        return False
+    marks = {m.group().lower() for m in _DATED_OR_COUNTED_RE.finditer(text)}
+    return marks <= {m.group().lower() for m in _DATED_OR_COUNTED_RE.finditer(earlier_text)}
 
 
 # Words every target shares ("To increase the share … from 12% to 20%"): they say nothing of what
