@@ -41,6 +41,9 @@ def found(body: str) -> list[str]:
         "To ensure the Vision is realised, we are preparing to launch a group of executive programs.",
         "Personal data will not be shared without the consent of the citizen.",
         "The Ministry lists its datasets and will publish them by June.",
+        "Charging is an emotive issue for users but equally we must ensure that changes follow evidence.",
+        "Experts are needed if rights are to be delivered; however, we must also ensure that they act.",
+        "The Chair and group will also be responsible for providing the business case to the Board.",
         "The Ministry has reviewed the rules that were in force and will publish new ones, simpler ones.",
     ],
 )

@@ -168,7 +168,8 @@ _ACTOR_WORDS = words(
     state states province provinces municipality municipalities county counties country countries nation
     union party committee regulator secretariat directorate institutes china organization organisation
     corporation board boards taskforce centre center institute unit panel commissioner minister ministers
-    secretary officer officers steward mayor premier president program programme"""
+    secretary officer officers steward mayor premier president program programme chair chairs chairman
+    chairperson director directors"""
 )
 _SMALL_WORDS = words("the of and for in on at by to a an 's ’s")
 PLAN_PERIOD_RE = re.compile(
@@ -372,7 +373,16 @@ def subject_of(pre: str) -> str:
     subject = _PARENTHESES_RE.sub(" ", segments[-1])  # "Service Managers (known as …) will"
     subject = PLAN_PERIOD_RE.sub("", subject).strip()
     subject = re.sub(r"^(?:and|but|so|then|also)\s+", "", subject, flags=re.IGNORECASE)
+    # "… remain an issue for many users but equally we must …": the new clause's pronoun.
+    coordinated = _COORDINATED_PRONOUN_RE.search(subject)
+    if coordinated:
+        subject = coordinated.group("pronoun")
     return subject.strip(" \"'“”‘’")
+
+
+_COORDINATED_PRONOUN_RE = re.compile(
+    r"\s(?:but|and|yet|so|while|whereas)\s+(?:\w+ly\s+|also\s+)?(?P<pronoun>we|I|they)$", re.IGNORECASE
+)
 
 
 def is_named_actor(subject: str) -> bool:
@@ -456,7 +466,11 @@ def classify(sentence: str, previous: str | None = None) -> str | None:
 
 
 # A new independent clause: "…; the Ministry will …", "…, and the Government will …".
-_CLAUSE_BREAK_RE = re.compile(r"(?:;|,\s+(?:and|but|while)|\s+and)\s+(?:the\s+|we\b|it\b|[A-Z])[^,;]{0,80}$")
+_CLAUSE_BREAK_RE = re.compile(
+    r"(?:;|,\s+(?:and|but|while)|\s+and|\s+but)\s+"
+    r"(?:(?:however|moreover|furthermore|equally|also|therefore|instead|in\s+addition),?\s+)?"
+    r"(?:the\s+|we\b|it\b|[A-Z])[^,;]{0,80}$"
+)
 
 
 # A subject that is an activity with its object ("Fully implementing the practices", "Standardizing
