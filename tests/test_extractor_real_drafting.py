@@ -44,6 +44,7 @@ def found(body: str) -> list[str]:
         "Charging is an emotive issue for users but equally we must ensure that changes follow evidence.",
         "Experts are needed if rights are to be delivered; however, we must also ensure that they act.",
         "The Chair and group will also be responsible for providing the business case to the Board.",
+        "Government departments are also committed to opening up their own research data.",
         "The Ministry has reviewed the rules that were in force and will publish new ones, simpler ones.",
     ],
 )
@@ -90,6 +91,8 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "By removing these barriers, we will unleash the potential of our 15 million citizens.",
         "By doing so, we will make our country a better place by 2030.",
         "Many students are preparing to sit their exams abroad.",
+        "The Administration is committed to ensuring that all Americans live in thriving communities.",
+        "We remain committed to working together with civil society.",
         "The nation we aspire to build will not be realized without a collective national effort.",
         "This transformation will not succeed without the private sector.",
         "A publication scheme sets out classes of information a public authority will publish.",
@@ -338,6 +341,24 @@ def test_the_items_of_a_list_of_principles_are_not_commitments() -> None:
 
 
 # --- items, tables, repeats -------------------------------------------------------------------------
+
+
+def test_a_bullet_whose_future_sentences_describe_its_one_promise_is_one_item() -> None:
+    assert found(
+        "Outlined below are three data releases.\n\n"
+        "- Under the Location Programme, we are committed to publishing geo-spatial datasets. "
+        "This will mean publishing more data on the portal.\n"
+        "- The Maturity Model will be a consensus-driven tool. It will be developed by the CIO Council.\n"
+        "- The Ministry will open a registry. It welcomes partners at any stage.\n"
+        "- The Ministry will support research. It will fund two new labs.\n"
+    ) == [
+        "Under the Location Programme, we are committed to publishing geo-spatial datasets. "
+        "This will mean publishing more data on the portal.",
+        "The Maturity Model will be a consensus-driven tool. It will be developed by the CIO Council.",
+        "The Ministry will open a registry.",
+        "The Ministry will support research.",
+        "It will fund two new labs.",
+    ]
 
 
 def test_a_numbered_point_is_one_commitment_with_all_its_sentences() -> None:

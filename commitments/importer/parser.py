@@ -459,12 +459,18 @@ class _Extractor:
             # A point the document numbers ("(v) We will relax … This measure will apply …") is one
             # commitment, as is a bullet that opens with a headline ("Leverage technologies. Next
             # year, the Bureau will …"), or in lowercase, going on from the sentence before it ("- the
-            # Department will publish … . It will also …"); a bullet of full sentences is prose.
+            # Department will publish … . It will also …"), or one whose future-tense sentences
+            # describe its one promise ("- Under the Programme, we are committed to publishing … .
+            # This will mean publishing more data …"); a bullet of full sentences is otherwise prose.
             enumerated = block.number != "" and block.marker not in self.paragraph_markers
             # After "- the Department will … ; and", the next item ("- HM Treasury will …") is the
             # last clause of that same run-on sentence, whatever its first letter.
             whole = (
-                enumerated or block.starts_lower or level.last_continues or not rules.is_self_contained(first)
+                enumerated
+                or block.starts_lower
+                or level.last_continues
+                or not rules.is_self_contained(first)
+                or _describes_one_promise(clean[:end], spans, self.previous)
             )
             if block.marker in self.paragraph_markers or not whole:
                 added, lead_span = self._sentences(clean[:end], offsets, lead.text if lead else None)
@@ -748,6 +754,25 @@ _FOOTNOTE_MARK_RE = re.compile(r"(?<=[.;:!?”\"’)])(?:\d{1,3}|\[\d{1,3}\])$")
 
 
 _WITH_WHOM_RE = re.compile(r"\bwith\s+[^.;]{0,140}:$", re.IGNORECASE)
+
+
+def _describes_one_promise(clean: str, spans: list[tuple[int, int]], previous: str | None) -> bool:
+    """Whether a bullet's sentences are one promise and its description in the future tense: one
+    sentence commits and the others speak of the same future without committing ("The Model will be a
+    consensus-driven tool … . It will be developed through the CIO Council …"). Several promises
+    ("China will support … . It will complete … .") and a promise beside a present-tense remark
+    ("China will advance … . It welcomes partners …") are read a sentence at a time."""
+    if len(spans) < 2:
+        return False
+    promises = 0
+    for a, b in spans:
+        sentence = clean[a:b]
+        if rules.classify(sentence, previous) is not None:
+            promises += 1
+        elif rules.find_modal(sentence.replace("’", "'")) is None:
+            return False
+        previous = sentence
+    return promises == 1
 
 
 def _lead_span(clean: str, spans: list[tuple[int, int]]) -> tuple[int, int]:

@@ -31,6 +31,11 @@ _SENTENCE_END_RE = re.compile(
 # "aren't" or the "D" of "R&D".
 _WORD_BEFORE_RE = re.compile(r"(?<![\w.'’&])([A-Za-z][A-Za-z.]*)\.$")
 
+_COMMITTED_ACTS = (
+    r"(?:publishing|opening|making|managing|developing|creating|releasing|providing|establishing|launching|"
+    r"introducing|reviewing|reporting|tracking|producing|implementing|setting\s+up|investing|reducing|"
+    r"cutting|raising|increasing|doubling|halving|legislating|abolishing|removing|appointing|funding)\b"
+)
 MODAL_RE = re.compile(
     r"\b(?:(?P<will>will|shall)|(?P<plans>plans?|intends?|proposes?)\s+to"
     r"|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to"
@@ -38,6 +43,9 @@ MODAL_RE = re.compile(
     # to" is a stance, "committed to openness", "committed to improving services", not an act.)
     r"|(?P<commits>commits?(?:\s+(?:ourselves|itself|themselves|myself))?|(?:is|are)\s+committing)\s+to"
     r"(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
+    # "We are committed to publishing …": a concrete act promised. ("Committed to ensuring / supporting
+    # / working with / improving …" states a disposition, a stance.)
+    rf"|(?P<committed>(?:is|are|am|remains?)\s+(?:also\s+|firmly\s+|fully\s+)?committed\s+to(?=\s+{_COMMITTED_ACTS}))"
     r"|(?P<planning>(?:is|are)\s+(?:now\s+|also\s+)?(?:planning|preparing\s+to(?=\s+[a-z]+\b)))"
     # "It is the Government's intention to identify …": the possessive names who intends.
     r"|(?P<intention>(?:is|remains)\s+(?:the\s+[A-Z][\w’']*['’]s|our|the\s+government['’]s)\s+(?:firm\s+)?"
@@ -294,7 +302,7 @@ def find_modals(s: str) -> Iterator[Modal]:
             if not _actor_precedes(words):
                 continue
             kind = "plans-to"
-        elif match.group("commits"):
+        elif match.group("commits") or match.group("committed"):
             if not _actor_precedes(words):
                 continue
             kind = "commits-to"
