@@ -111,6 +111,14 @@ def test_it_is_the_government_only_when_the_sentence_before_says_so() -> None:
     ) == ["It will cut the tax on first homes.", "As part of that role, it will lead the changes."]
 
 
+def test_a_one_word_subject_is_a_name_only_if_the_document_never_writes_it_in_lower_case() -> None:
+    assert found(
+        "We publish our data every month.\n\n"
+        "Data will be more easily re-used.\n\n"
+        "Ofcom will publish its review of the address file.\n"
+    ) == ["Ofcom will publish its review of the address file."]
+
+
 def test_a_parenthesis_in_the_subject_does_not_hide_who_acts() -> None:
     assert found(
         "Service Managers (known as Product Managers elsewhere) will be accountable for quality.\n"

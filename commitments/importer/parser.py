@@ -548,6 +548,22 @@ class _Extractor:
 
 def extract(text: str) -> ExtractedDocument:
     """Heading tree and commitments of a plain-text policy document. Pure; never raises on a str."""
+    token = rules.COMMON_WORDS.set(_common_words(text))
+    try:
+        return _extract(text)
+    finally:
+        rules.COMMON_WORDS.reset(token)
+
+
+# A lower-case word after another word, not after a sentence's end: how the document writes it mid-sentence.
+_MID_SENTENCE_WORD_RE = re.compile(r"(?<=[a-z,;] )([a-z][a-z-]+)\b")
+
+
+def _common_words(text: str) -> frozenset[str]:
+    return frozenset(_MID_SENTENCE_WORD_RE.findall(text))
+
+
+def _extract(text: str) -> ExtractedDocument:
     lines = split_lines(text)
     reader = LayoutReader(lines, 0)
     protected = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from commitments.importer.text import words
@@ -451,7 +452,15 @@ def is_actor(subject: str) -> bool:
         return True
     content = [w for w in words if w.lower() not in _SMALL_WORDS]
     named = re.sub(r"^the\s+", "", subject.strip(), flags=re.IGNORECASE)
+    if len(content) == 1 and content[0][1:].islower() and content[0].lower() in COMMON_WORDS.get():
+        return False  # "Data will be more easily re-used": capitalised by the sentence, "data" elsewhere
     return 0 < len(content) <= 6 and all(w[:1].isupper() for w in content) and not named[:1].islower()
+
+
+# The words the document being read also writes in lower case mid-sentence: a one-word subject such
+# as "Data" or "Training" is then a common noun capitalised by the sentence start, while "China",
+# "Canada" or "Ofcom" keep their capital everywhere. Set by the extractor for each document.
+COMMON_WORDS: ContextVar[frozenset[str]] = ContextVar("COMMON_WORDS", default=frozenset())
 
 
 def classify(sentence: str, previous: str | None = None) -> str | None:
