@@ -45,6 +45,7 @@ def found(body: str) -> list[str]:
         "Experts are needed if rights are to be delivered; however, we must also ensure that they act.",
         "The Chair and group will also be responsible for providing the business case to the Board.",
         "Government departments are also committed to opening up their own research data.",
+        "The review will report to the Minister by June 2026.",
         "The Ministry has reviewed the rules that were in force and will publish new ones, simpler ones.",
     ],
 )
@@ -92,6 +93,7 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "By doing so, we will make our country a better place by 2030.",
         "Many students are preparing to sit their exams abroad.",
         "The Administration is committed to ensuring that all Americans live in thriving communities.",
+        "The review will consider the costs of maintaining the address file.",
         "We remain committed to working together with civil society.",
         "The nation we aspire to build will not be realized without a collective national effort.",
         "This transformation will not succeed without the private sector.",

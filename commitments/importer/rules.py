@@ -556,6 +556,12 @@ _PEOPLE_AND_ECONOMY = words(
     market markets businesses companies firms enterprises investors consumers users visitors tourists
     households communities schools corporatization privatization teams"""
 )
+_STUDY_NOUNS = words(
+    "review reviews study studies assessment evaluation inquiry enquiry audit survey analysis"
+)
+_SCOPE_VERBS = words(
+    "consider examine look cover assess explore address investigate focus include analyse analyze"
+)
 _DUTY_NOUNS = words("priority priorities role task tasks job mission focus duty responsibility")
 
 
@@ -727,6 +733,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
             return None
     elif _DOC_SELF_RE.search(subject) and verb in _DOC_VERBS:
         return None
+    if not passive and head_of(subject) in _STUDY_NOUNS and verb in _SCOPE_VERBS:
+        return None  # "The review will consider the costs of …": what a study will cover, not an act
     actor = is_actor(subject)
     if not passive and re.match(r"^(?:all\s+)?(?:those|anyone|everyone|people)\s+who\b", subject, re.I):
         return None  # "all those who can use them will choose to …": what people will do
