@@ -13,5 +13,7 @@ def test_the_long_document_fills_the_pages_asked_for_without_repeating_a_commitm
 
 def test_the_benchmark_measures_text_and_web_page_to_the_same_commitments() -> None:
     text, page = run(pages=40, runs=1, formats=["txt", "html"])
-    assert text.commitments > 101  # more than one copy of the seed, none dropped as a repeat
+    # Three copies of the seed, whose marked sentences ("… (phase 2).") are other commitments than the
+    # first copy's: about twice the seed's 101 at least (a repeat rule that took them for repeats gave 119).
+    assert text.commitments > 2 * 101
     assert page.commitments == text.commitments

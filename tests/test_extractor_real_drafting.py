@@ -432,12 +432,16 @@ def test_a_long_promise_repeated_whole_inside_a_later_sentence_is_reported_once(
         "recommendations on the operation of the Act before bringing forward any proposals for future "
         "policy in this area.\n\n"
         "The Government will consider the Committee’s recommendations on the operation of the Act "
-        "before bringing forward any proposals for future policy by June 2027.\n"
+        "before bringing forward any proposals for future policy by June 2027.\n\n"
+        "In phase 2, the Government will consider the Committee’s recommendations on the operation of "
+        "the Act before bringing forward any proposals for future policy.\n"
     ) == [
         promise,
-        # A date added is a new promise.
+        # A date or another figure added makes a new promise.
         "The Government will consider the Committee’s recommendations on the operation of the Act "
         "before bringing forward any proposals for future policy by June 2027.",
+        "In phase 2, the Government will consider the Committee’s recommendations on the operation of "
+        "the Act before bringing forward any proposals for future policy.",
     ]
 
 

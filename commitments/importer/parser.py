@@ -625,7 +625,7 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
         least = REPEAT_OVERLAP * len(content)
         if len(content) >= 4 and any(
             _repeats(content, figures, *kept_words[index], count)
-            or _restates_whole(commitment.text, kept[index].text, len(kept_words[index][0]), count)
+            or _restates_whole(commitment.text, figures, kept[index].text, *kept_words[index], count)
             for index, count in shared.items()
             if count >= least or count >= REPEAT_CONTAINED * len(kept_words[index][0])
         ):
@@ -651,13 +651,17 @@ _DATED_OR_COUNTED_RE = re.compile(
 )
 
 
-def _restates_whole(text: str, earlier_text: str, earlier_size: int, shared: int) -> bool:
+def _restates_whole(
+    text: str, figures: set[str], earlier_text: str, earlier: set[str], earlier_figures: set[str], shared: int
+) -> bool:
     """Whether a commitment repeats a long earlier one whole, with words of context around it ("In
     respect of charging for FOI requests, the Government will consider any recommendations of the
-    Committee on … before bringing forward any proposals …" after that promise alone), adding no date
-    or quantity of its own."""
-    if earlier_size < 8 or shared < REPEAT_CONTAINED * earlier_size:
+    Committee on … before bringing forward any proposals …" after that promise alone), adding no date,
+    quantity or other figure of its own (a year naming a law, "the FOIA 2000", aside)."""
+    if len(earlier) < 8 or shared < REPEAT_CONTAINED * len(earlier):
         return False
+    if any(not _YEAR_RE.fullmatch(figure) for figure in figures - earlier_figures):
+        return False  # "… (phase 2)": another one
     marks = {m.group().lower() for m in _DATED_OR_COUNTED_RE.finditer(text)}
     return marks <= {m.group().lower() for m in _DATED_OR_COUNTED_RE.finditer(earlier_text)}
 
