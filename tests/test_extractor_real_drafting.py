@@ -46,6 +46,8 @@ def found(body: str) -> list[str]:
         "The Chair and group will also be responsible for providing the business case to the Board.",
         "Government departments are also committed to opening up their own research data.",
         "The review will report to the Minister by June 2026.",
+        "To adopt an agile approach we will need to educate and equip our staff.",
+        "We will need to be able to publish data weekly.",
         "The Ministry has reviewed the rules that were in force and will publish new ones, simpler ones.",
     ],
 )
@@ -94,6 +96,8 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "Many students are preparing to sit their exams abroad.",
         "The Administration is committed to ensuring that all Americans live in thriving communities.",
         "The review will consider the costs of maintaining the address file.",
+        "By digital by default, we mean services so convenient that all who can use them will do so.",
+        "To make the most of this we will need to be aware of the risks involved.",
         "We remain committed to working together with civil society.",
         "The nation we aspire to build will not be realized without a collective national effort.",
         "This transformation will not succeed without the private sector.",
@@ -119,6 +123,17 @@ def test_a_one_word_subject_is_a_name_only_if_the_document_never_writes_it_in_lo
         "Data will be more easily re-used.\n\n"
         "Ofcom will publish its review of the address file.\n"
     ) == ["Ofcom will publish its review of the address file."]
+
+
+def test_what_it_will_enable_is_an_effect_even_after_an_actor() -> None:
+    assert found(
+        "The Government will build new energy corridors. It will enable Canada to become an energy "
+        "superpower.\n\n"
+        "The GCDO is the digital functional lead. As part of that role, it will lead the changes.\n"
+    ) == [
+        "The Government will build new energy corridors.",
+        "As part of that role, it will lead the changes.",
+    ]
 
 
 def test_a_parenthesis_in_the_subject_does_not_hide_who_acts() -> None:

@@ -617,6 +617,10 @@ _DISCOURSE_RE = re.compile(
     r"use\s+the\s+(?:terms?|words?|phrases?|expressions?|abbreviations?|acronyms?))\b",
     re.IGNORECASE,
 )
+_DEFINITION_RE = re.compile(r"\bwe\s+mean\b|\bis\s+defined\s+as\b|\brefers\s+to\b", re.IGNORECASE)
+_NEED_TO_BE_RE = re.compile(
+    r"\s+(?:also\s+)?need\s+to\s+be\s+(?!\w+ed\b)(?:\w+ly\s+)?[a-z]+\b(?!\s+to\s+\w)", re.I
+)
 _WORDING_SUBJECT_RE = re.compile(r"\b(?:terminology|definitions?|terms|abbreviations|acronyms)\s*$", re.I)
 _APPLIES_RE = re.compile(r"\s+(?:apply|be\s+used)\W*$", re.IGNORECASE)
 
@@ -664,6 +668,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         # "…, where we can make progress without harm, we will.": the promise the clause before states.
         elliptical = modal.kind == "will" and "," in pre and s[modal.end :].strip() in {".", "!"}
         return "prose-will-elliptical" if elliptical and subject_of(pre).lower() == "we" else None
+    if _DEFINITION_RE.search(pre):
+        return None  # "By digital by default, we mean services so convenient that all … will …"
     if _DISCOURSE_RE.match(s, modal.end) or (
         _WORDING_SUBJECT_RE.search(pre) and _APPLIES_RE.match(s, modal.end)
     ):
@@ -797,6 +803,16 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return "prose-there-will-be"  # "There will be a single register of …"
     if not passive and modal.kind in {"will", "shall", "going-to"} and effect and not actor:
         return None
+    if (
+        effect
+        and verb != "be"
+        and not passive
+        and subject.lower() == "it"
+        and verb in {"enable", "help", "allow", "bring", "mean", "let"}
+    ):
+        return None  # "It will enable Canada to become …": what the act spoken of will bring about
+    if _NEED_TO_BE_RE.match(s, modal.end):
+        return None  # "we will need to be aware of the risks": a state required, not an act
     head = head_noun([w.lower() for w in WORD_RE.findall(subject)] or [""])
     if modal.kind == "must" and not (is_named_actor(head) or _PUBLIC_BODY_RE.search(subject)):
         return None  # "This must change", "Legislation must be clear": an exhortation, no one bound
