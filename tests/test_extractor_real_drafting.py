@@ -325,6 +325,17 @@ def test_a_line_in_capitals_is_not_joined_to_the_prose_around_it() -> None:
     ]
 
 
+def test_a_heading_ending_in_more_is_not_joined_to_the_sentence_after_it() -> None:
+    assert found(
+        "Building Canada Strong by spending less and investing more\n\n"
+        "In all of its actions, the Government will be guided by a new fiscal discipline.\n\n"
+        "The Government will publish the accounts of\n\nall its agencies every year.\n"
+    ) == [
+        "In all of its actions, the Government will be guided by a new fiscal discipline.",
+        "The Government will publish the accounts of all its agencies every year.",
+    ]
+
+
 def test_a_pull_quote_ends_where_a_running_title_of_the_document_was_glued_into_it() -> None:
     assert found(
         "A THRIVING ECONOMY.. OPEN FOR BUSINESS\n\n"

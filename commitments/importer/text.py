@@ -50,7 +50,7 @@ FUNCTION_WORDS = words(
     """a an the of and or nor but to in into onto for with on by at from as its their our his her this that
     these those under over between among through via such including both either than per whose which who
     is are was were be been being will shall would should can could may might must has have had not no
-    more most very all each every other"""
+    very every other"""
 )
 # Hyphenated compounds whose first half is one of these keep their hyphen when split over two lines.
 _COMPOUND_HEADS = words(
