@@ -397,6 +397,22 @@ def test_a_bullet_whose_future_sentences_describe_its_one_promise_is_one_item() 
     ]
 
 
+def test_a_numbered_paragraph_among_promises_is_prose_not_a_task() -> None:
+    assert found(
+        "Elderly Services\n\n"
+        "227. The Government will add 1 000 places.\n\n"
+        "Healthcare Manpower\n\n"
+        "228. Last year, the Policy Address announced the plan to establish a third medical school. "
+        "Over the past year, the Task Group has completed an assessment.\n\n"
+        "229. The Government will expand the voucher scheme.\n\n"
+        "230. The Government will raise the carer allowance.\n"
+    ) == [
+        "The Government will add 1 000 places.",
+        "The Government will expand the voucher scheme.",
+        "The Government will raise the carer allowance.",
+    ]
+
+
 def test_a_numbered_point_is_one_commitment_with_all_its_sentences() -> None:
     assert found(
         "The Government will:\n\n"

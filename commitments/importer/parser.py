@@ -483,6 +483,7 @@ class _Extractor:
             elif (
                 not added
                 and task_list
+                and block.marker not in self.paragraph_markers  # "228. Last year, …": prose
                 and (items.is_fragment(first) or items.is_task(first))
                 and self._task_context(lead)
             ):
