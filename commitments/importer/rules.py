@@ -178,7 +178,7 @@ _ACTOR_WORDS = words(
     union party committee regulator secretariat directorate institutes china organization organisation
     corporation board boards taskforce centre center institute unit panel commissioner minister ministers
     secretary officer officers steward mayor premier president program programme chair chairs chairman
-    chairperson director directors"""
+    chairperson director directors group"""
 )
 _SMALL_WORDS = words("the of and for in on at by to a an 's ’s")
 PLAN_PERIOD_RE = re.compile(
