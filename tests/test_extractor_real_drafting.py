@@ -398,6 +398,17 @@ def test_a_bullet_whose_future_sentences_describe_its_one_promise_is_one_item() 
     ]
 
 
+def test_measures_that_spell_out_the_promise_before_are_part_of_it() -> None:
+    assert found(
+        "We will promote green technology. Relevant measures include supporting battery-swapping "
+        "stations and encouraging district cooling.\n\n"
+        "Carers need support. Current measures include providing an allowance for carers.\n"
+    ) == [
+        "We will promote green technology.",
+        "Relevant measures include supporting battery-swapping stations and encouraging district cooling.",
+    ]
+
+
 def test_a_numbered_paragraph_among_promises_is_prose_not_a_task() -> None:
     assert found(
         "Elderly Services\n\n"

@@ -158,6 +158,16 @@ _TOP_LEVEL_KINDS = words("part chapter section annex appendix goal pillar roman 
 _ANNEX_KINDS = words("annex appendix")
 
 
+# "Relevant measures include establishing …" right after a promise: the promise's actions, spelled
+# out ("Current measures include providing …" says what is done now).
+_MEASURES_INCLUDE_RE = re.compile(
+    r"(?:(?:the|relevant|key|these|such|new|further|specific|main|major)\s+)?"
+    r"(?:measures|steps|actions|initiatives)\s+(?:will\s+)?(?:include|includes|involve|involves)\s+"
+    r"(?:\w+ly\s+)?[a-z]+ing\b",
+    re.IGNORECASE,
+)
+
+
 def _unglued(
     clean: str, spans: list[tuple[int, int]], display_lines: frozenset[str] = frozenset()
 ) -> list[tuple[int, int]]:
@@ -298,6 +308,8 @@ class _Extractor:
         added = False
         for a, b in _unglued(clean, spans, self.display_lines):
             rule = rules.classify(clean[a:b], self.previous)
+            if rule is None and self.closed_on_promise and _MEASURES_INCLUDE_RE.match(clean, a):
+                rule = "prose-measures"  # "We will promote … . Relevant measures include supporting …"
             self.closed_on_promise = rule is not None
             if rule is None and (
                 items.is_target_statement(clean[a:b]) or items.is_quantified_aim(clean[a:b])
