@@ -110,6 +110,15 @@ def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> No
     assert found(sentence + "\n") == []
 
 
+def test_a_pronoun_after_a_clause_of_its_own_sentence_stands_for_that_clauses_subject() -> None:
+    assert found(
+        "The order also limits the revolving door. In addition, the President released his tax "
+        "returns, and they will continue to do so every year.\n\n"
+        "The order also limits the revolving door. In addition, tax returns are public, and they "
+        "will continue to inform voters.\n"
+    ) == ["In addition, the President released his tax returns, and they will continue to do so every year."]
+
+
 def test_it_is_the_government_only_when_the_sentence_before_says_so() -> None:
     assert found(
         "Digital transformation will help us design better services. It will transform the way we work.\n\n"

@@ -486,7 +486,7 @@ def classify(sentence: str, previous: str | None = None) -> str | None:
 _CLAUSE_BREAK_RE = re.compile(
     r"(?:;|,\s+(?:and|but|while)|\s+and|\s+but)\s+"
     r"(?:(?:however|moreover|furthermore|equally|also|therefore|instead|in\s+addition),?\s+)?"
-    r"(?:the\s+|we\b|it\b|[A-Z])[^,;]{0,80}$"
+    r"(?:the\s+|we\b|it\b|they\b|[A-Z])[^,;]{0,80}$"
 )
 
 
@@ -776,11 +776,15 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "Demand for launches will continue to grow": a trend, not an act
     if subject.lower() == "you" or subject.lower().startswith("you "):
         return None  # "You'll find the programme at …", "you will be asked to …": the reader
+    # "… the President released his returns, and he will …": a pronoun after a clause of its own
+    # sentence stands for that clause's subject, not the sentence before's.
+    own_clause = _CLAUSE_BREAK_RE.search(pre)
+    antecedent = pre[: own_clause.start()] if own_clause else previous
     if (
         subject.lower() in {"it", "they"}
         and not passive
-        and previous is not None
-        and not _pronoun_stands_for_actor(previous)
+        and antecedent is not None
+        and not _pronoun_stands_for_actor(antecedent)
     ):
         return None  # "It will transform the services …": what the thing before will do
     if verb in ELABORATION_VERBS and not is_named_actor(subject) and not following.endswith("ing"):
