@@ -46,6 +46,7 @@ def found(body: str) -> list[str]:
         "The Chair and group will also be responsible for providing the business case to the Board.",
         "Government departments are also committed to opening up their own research data.",
         "The working group will take into account the views of the Commission, and submit a report.",
+        "The Act made this law, and as required by the Act, OMB is committed to publishing the rule.",
         "The review will report to the Minister by June 2026.",
         "To adopt an agile approach we will need to educate and equip our staff.",
         "We will need to be able to publish data weekly.",

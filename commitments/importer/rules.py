@@ -134,7 +134,8 @@ def _dated_figure_after(s: str, position: int) -> bool:
 _REPORTED_RE = re.compile(
     r"\b(?:regulations?|law|laws|act|statute|directive|code|order|circular|constitution|plan|document|"
     r"paper|budget|policy|strategy|report|guidance|framework|agreement|treaty|decree|rules?)"
-    r"(?:\s+[\w.,()-]+){0,12}?\s+(?:stated|states|said|says|provides?|provided|stipulates?|stipulated|"
+    # ("… and as required by the Act, OMB is committed to …": the government acting under the law.)
+    r"(?:\s+[\w.,()-]+){0,12}?\s+(?<!\bas\s)(?:stated|states|said|says|provides?|provided|stipulates?|stipulated|"
     r"requires?|required|announced|declared|noted|identified|specified|set\s+out|sets\s+out|"
     r"established|establishes|promised|pledged|mandates?|mandated)\b",
     re.IGNORECASE,
