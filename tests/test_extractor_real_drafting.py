@@ -412,10 +412,13 @@ def test_measures_that_spell_out_the_promise_before_are_part_of_it() -> None:
     assert found(
         "We will promote green technology. Relevant measures include supporting battery-swapping "
         "stations and encouraging district cooling.\n\n"
-        "Carers need support. Current measures include providing an allowance for carers.\n"
+        "Carers need support. Current measures include providing an allowance for carers.\n\n"
+        "The Department will build a database. This includes publishing regular public reports.\n"
     ) == [
         "We will promote green technology.",
         "Relevant measures include supporting battery-swapping stations and encouraging district cooling.",
+        "The Department will build a database.",
+        "This includes publishing regular public reports.",
     ]
 
 

@@ -158,12 +158,13 @@ _TOP_LEVEL_KINDS = words("part chapter section annex appendix goal pillar roman 
 _ANNEX_KINDS = words("annex appendix")
 
 
-# "Relevant measures include establishing …" right after a promise: the promise's actions, spelled
-# out ("Current measures include providing …" says what is done now).
+# "Relevant measures include establishing …", "This includes publishing …" right after a promise: the
+# promise's actions, spelled out ("Current measures include providing …" says what is done now).
 _MEASURES_INCLUDE_RE = re.compile(
-    r"(?:(?:the|relevant|key|these|such|new|further|specific|main|major)\s+)?"
-    r"(?:measures|steps|actions|initiatives)\s+(?:will\s+)?(?:include|includes|involve|involves)\s+"
-    r"(?:\w+ly\s+)?[a-z]+ing\b",
+    r"(?:(?:(?:the|relevant|key|these|such|new|further|specific|main|major)\s+)?"
+    r"(?:measures|steps|actions|initiatives)\s+(?:will\s+)?(?:include|includes|involve|involves)"
+    # "This includes publishing regular reports …" (what "This will involve …" says is the modal's)
+    r"|(?:this|it)\s+(?:also\s+)?includes)\s+(?:\w+ly\s+)?[a-z]+ing\b",
     re.IGNORECASE,
 )
 
