@@ -323,6 +323,23 @@ def test_a_footnote_is_neither_part_of_a_commitment_nor_one() -> None:
     assert doc.commitments[0].end - doc.commitments[0].start == len(texts(doc)[0])
 
 
+def test_a_list_item_cut_by_a_page_break_is_joined_to_its_rest_whatever_its_first_letter() -> None:
+    assert found(
+        "The Ministry will:\n\n"
+        "- Develop principles and guidance that support the Open\n\n"
+        "Government Partnership and builds on work on privacy.\n\n"
+        "- Adopt digital practices for policy development.\n\n"
+        "The principles are as follows.\n\n"
+        "(1) Public data will be timely\n\n"
+        "This is at the heart of our approach.\n\n"
+        "(2) Public data will be open\n"
+    ) == [
+        "Develop principles and guidance that support the Open Government Partnership and builds on "
+        "work on privacy.",
+        "Adopt digital practices for policy development.",
+    ]
+
+
 def test_a_bullet_ending_in_a_demonstrative_is_not_joined_to_the_next() -> None:
     assert found("The Ministry will:\n\n- make progress on this\n- build 40 dams\n") == [
         "make progress on this",

@@ -344,6 +344,8 @@ class LayoutReader:
                 return line.start
             if page_break and not self._standalone_heading(index):
                 return line.start  # "... the Space" / footer / "Climate Observatory."
+            if block.kind == "item" and self._rest_of_cut_item(block, index):
+                return line.start  # "- … that support the Open" / "Government Partnership and …" / "- …"
             return None
         kind, _, marker_length = bullet
         if kind != "dash" or ends_terminal(last):
@@ -360,6 +362,29 @@ class LayoutReader:
         if block.kind == "para" and not blank_before:
             return line.start + marker_length
         return None
+
+    def _rest_of_cut_item(self, block: Block, index: int) -> bool:
+        """Whether the paragraph at ``index`` is the rest of a list item a page break cut: the item
+        stops mid-sentence, the paragraph ends one, and the next item, with the same marker, ends
+        its own ("- Develop guidance that support the Open" / "Government Partnership and builds on
+        … trust." / "- Adopt digital practices …."). Items that never end in a full stop, with
+        paragraphs that explain them between ("(1) Public data will be timely" / "This is …" / "(2)
+        …"), stay apart."""
+        end = index
+        while end + 1 < len(self.lines) and not self.lines[end + 1].blank:
+            end += 1
+        if not ends_terminal(self.lines[end].text):
+            return False
+        nxt = self._next_content(end)
+        if nxt is None:
+            return False
+        bullet = bullet_at(self.lines[nxt].text) or self.two_digit_entry(self.lines[nxt].text)
+        if bullet is None or bullet[0] != block.marker:
+            return False
+        item_end = nxt
+        while item_end + 1 < len(self.lines) and not self.lines[item_end + 1].blank:
+            item_end += 1
+        return ends_terminal(self.lines[item_end].text)
 
     def two_digit_entry(self, s: str) -> tuple[str, str, int] | None:
         """ "10 Railways: ..." right after the entry "09 ...": the next entry of a callout."""
