@@ -35,7 +35,9 @@ _WORD_BEFORE_RE = re.compile(r"(?<![\w.'’&])([A-Za-z][A-Za-z.]*)\.$")
 _COMMITTED_ACTS = (
     r"(?:publishing|opening|making|managing|developing|creating|releasing|providing|establishing|launching|"
     r"introducing|reviewing|reporting|tracking|producing|implementing|setting\s+up|investing|reducing|"
-    r"cutting|raising|increasing|doubling|halving|legislating|abolishing|removing|appointing|funding)\b"
+    r"cutting|raising|increasing|doubling|halving|legislating|abolishing|removing|appointing|funding|"
+    # "committed to building 10,000 homes / a new hospital" (not "building a caring society")
+    r"(?:building|constructing|delivering|hiring|recruiting|training)\s+(?:[$£€]?\d[\d,.]*|new|an?\s+new))\b"
 )
 MODAL_RE = re.compile(
     r"\b(?:(?P<will>will|shall)|(?P<plans>plans?|intends?|proposes?)\s+to"
