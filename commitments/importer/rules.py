@@ -101,7 +101,7 @@ _EFFECT_VERBS = words(
     become remain play represent mark signal usher open attract generate produce create yield ensure
     inform complement reflect underpin shape unlock unleash spur drive foster require need take cost
     match account spark stimulate fuel trigger support transform improve strengthen boost increase reduce
-    facilitate assist come show provide offer illustrate display"""
+    facilitate assist come show provide offer illustrate display place impose"""
 )
 # "This will include X" elaborates a promise instead of stating a consequence.
 ELABORATION_VERBS = words(
