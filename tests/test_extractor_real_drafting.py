@@ -115,6 +115,14 @@ def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> No
     assert found(sentence + "\n") == []
 
 
+def test_what_a_law_the_sentence_before_reports_goes_on_to_provide_is_not_a_promise() -> None:
+    assert found(
+        "New section 11A of the Act requires authorities to make datasets available under a licence. "
+        "This licence will be prescribed by the Controller.\n\n"
+        "We will host a wiki. This tool will be launched by the Cabinet Office.\n"
+    ) == ["We will host a wiki.", "This tool will be launched by the Cabinet Office."]
+
+
 def test_a_pronoun_after_a_clause_of_its_own_sentence_stands_for_that_clauses_subject() -> None:
     assert found(
         "The order also limits the revolving door. In addition, the President released his tax "

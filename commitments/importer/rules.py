@@ -142,6 +142,12 @@ _REPORTED_RE = re.compile(
     r"established|establishes|promised|pledged|mandates?|mandated)\b",
     re.IGNORECASE,
 )
+# What a law or one of its sections provides: "New section 11A(2) of the FOIA requires public authorities …".
+_LAW_PROVIDES_RE = re.compile(
+    r"\b(?:regulations?|law|act|statute|directive|section|article|clause|provisions?)"
+    r"(?:\s+[\w.,()-]+){0,8}?\s+(?<!\bas\s)(?:provides?|stipulates?|requires?|mandates?|obliges?)\b",
+    re.IGNORECASE,
+)
 _BY_OTHERS_RE = re.compile(
     r"^\s+be\s+(?:\w+\s+){1,3}?by\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:restaurants|operators|providers|"
     r"companies|businesses|employers|owners|users|residents|individuals|citizens|applicants|the\s+public|"
@@ -726,6 +732,14 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     if not passive and _GERUND_SUBJECT_RE.match(subject):
         return None  # "Standardizing the process will eliminate confusion": what an activity brings
     demonstrative = DEMONSTRATIVE_RE.match(subject)
+    if (
+        demonstrative
+        and previous is not None
+        and _LAW_PROVIDES_RE.search(previous)
+        and not classify(previous)
+    ):
+        return None  # "Section 11A requires authorities to use the licence. This licence will be prescribed
+        # by …": what the law the sentence before reports goes on to provide
     if demonstrative:
         rest = (demonstrative.group("rest") or "").strip()
         if _DOC_SELF_RE.search(rest) and verb in _DOC_VERBS:
