@@ -451,6 +451,25 @@ def test_measures_that_spell_out_the_promise_before_are_part_of_it() -> None:
     ]
 
 
+def test_a_long_numbered_line_that_runs_on_to_a_full_stop_is_a_wrapped_paragraph() -> None:
+    doc = extract(
+        HEADING + "3.6 The Authority reviews major projects.\n\n"
+        "3.7 In future, the Major Projects Authority, based in the Cabinet\n"
+        "Office, will meet regularly with ministers to discuss progress.\n\n"
+        "4. Space Launch Sites and Telemetry, Tracking and\n"
+        "Command (TT&C)\n\n"
+        "China will upgrade its launch sites.\n"
+    )
+    assert texts(doc) == [
+        "In future, the Major Projects Authority, based in the Cabinet Office, will meet regularly with "
+        "ministers to discuss progress.",
+        "China will upgrade its launch sites.",
+    ]
+    assert [section.title for section in doc.sections][
+        -1
+    ] == "Space Launch Sites and Telemetry, Tracking and Command (TT&C)"
+
+
 def test_a_numbered_paragraph_among_promises_is_prose_not_a_task() -> None:
     assert found(
         "Elderly Services\n\n"

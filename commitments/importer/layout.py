@@ -262,6 +262,16 @@ class LayoutReader:
                 return None  # the next line continues it: a wrapped numbered paragraph
             if not keyword and len(title.split()) > 8 and ends_open(s):
                 return None  # "2.5 Transparency … formed a key strand of … published in": cut prose
+            if not keyword and nxt == index + 1 and len(title.split()) >= 8 and ", " in title:
+                # "3.7 In future, the Major Projects Authority, based in the Cabinet" / "Office, will
+                # meet … programmes.": a long line with a clause and a comma, running on to a full
+                # stop, is a wrapped paragraph ("4. Space Launch Sites and Telemetry, Tracking and" /
+                # "Command (TT&C)" is a heading)
+                end = nxt
+                while end + 1 < len(self.lines) and not self.lines[end + 1].blank:
+                    end += 1
+                if ends_terminal(self.lines[end].text):
+                    return None
             if not keyword:
                 if nxt is not None and self._is_list_sibling(kind, number, self.lines[nxt].text):
                     return None  # "1. Expand ..." followed by "2. Build ...": a numbered list
