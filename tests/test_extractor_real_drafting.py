@@ -470,6 +470,20 @@ def test_a_long_numbered_line_that_runs_on_to_a_full_stop_is_a_wrapped_paragraph
     ] == "Space Launch Sites and Telemetry, Tracking and Command (TT&C)"
 
 
+def test_a_numbered_item_wrapped_between_a_month_and_its_year_is_one_item() -> None:
+    doc = extract(
+        HEADING + "We will take 20 actions:\n\n"
+        "1. Delivering four exemplar digital services by March\n"
+        "2015: prisoner visits booking and fee payment.\n"
+        "2. Completing the transition to GOV.UK for all our services.\n"
+    )
+    assert texts(doc) == [
+        "Delivering four exemplar digital services by March 2015: prisoner visits booking and fee payment.",
+        "Completing the transition to GOV.UK for all our services.",
+    ]
+    assert [section.heading for section in doc.sections] == ["Chapter 1 Plan"]
+
+
 def test_a_numbered_paragraph_among_promises_is_prose_not_a_task() -> None:
     assert found(
         "Elderly Services\n\n"

@@ -63,6 +63,13 @@ class Heading:
     start: int
 
 
+_MONTH_END_RE = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|spring|summer|autumn|fall|winter|by|in|until|"
+    r"before|from|since)\s*$"
+)
+
+
 def all_caps(s: str) -> bool:
     """A line set in capitals ("AMONG OUR COMMITMENTS"), not one that opens with an acronym."""
     letters = [c for c in s if c.isalpha()]
@@ -260,6 +267,13 @@ class LayoutReader:
             keyword = kind in KEYWORD_KINDS or kind == "callout"
             if not keyword and nxt == index + 1 and self.lines[nxt].text[:1].islower():
                 return None  # the next line continues it: a wrapped numbered paragraph
+            if (
+                not keyword
+                and nxt == index + 1
+                and re.match(r"(?:19|20)\d\d\b(?![.)])", self.lines[nxt].text)
+                and _MONTH_END_RE.search(s)
+            ):
+                return None  # "1. Delivering four services by March" / "2015: prisoner visits …"
             if not keyword and len(title.split()) > 8 and ends_open(s):
                 return None  # "2.5 Transparency … formed a key strand of … published in": cut prose
             if not keyword and nxt == index + 1 and len(title.split()) >= 8 and ", " in title:
