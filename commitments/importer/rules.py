@@ -340,7 +340,13 @@ def _actor_precedes(words: list[str]) -> bool:
     word = words[index]
     if word.lower() == "and" and index > 0:
         return True  # "OMB is evaluating X, and plans to update Y": the verb of the same subject
-    return word.lower() in _ACTOR_WORDS or word.lower() in {"i", "he", "she"} or word[:1].isupper()
+    # In a sentence set in capitals a capital says nothing ("WE HAVE LONG-TERM PLANS TO …": a noun).
+    in_capitals = len(words) >= 4 and all(w.isupper() for w in words[-4:])
+    return (
+        word.lower() in _ACTOR_WORDS
+        or word.lower() in {"i", "he", "she"}
+        or (word[:1].isupper() and not in_capitals)
+    )
 
 
 def verb_after(s: str, end: int) -> tuple[str, str]:
