@@ -565,6 +565,13 @@ _PRIDE_RE = re.compile(
     r"(?:\w+[\s–—-]+)?proud)\b",
     re.IGNORECASE,
 )
+# What the clause sets out to reach is a hope, not a deliverable.
+_ASPIRATION_OBJECT_RE = re.compile(
+    r"\s+(?:(?:therefore|also|continue|continually|always|together|work|strive|seek|to)\s+){0,5}"
+    r"(?:achieve|fulfil|fulfill|realise|realize|reach|pursue|meet)\s+"
+    r"(?:our|their|its|the)\s+(?:\w+\s+)?(?:hopes?|aspirations?|dreams?|ambitions?)\b",
+    re.IGNORECASE,
+)
 _STANCE_VERBS = words("remember forget know believe understand feel wish adhere contemplate")
 _PEOPLE_AND_ECONOMY = words(
     """people citizens residents youth women men families children students workers economy society
@@ -769,6 +776,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "all those who can use them will choose to …": what people will do
     if _PRIDE_RE.match(s, modal.end):
         return None  # "We will continue to take great pride in our heritage": a stance, not an act
+    if _ASPIRATION_OBJECT_RE.match(s, modal.end) and not _quantity_follows(s, modal.end):
+        return None  # "We will work continually to achieve our hopes and fulfil our aspirations"
     if verb in _STANCE_VERBS or (verb in {"strive", "aspire"} and following == "for") or verb == "aim":
         return None  # "We will never forget …", "We will remember our obligations": a stance
     if not passive and head_of(subject) in _PEOPLE_AND_ECONOMY and not _names_a_body(subject):
