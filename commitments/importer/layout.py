@@ -276,16 +276,18 @@ class LayoutReader:
                 return None  # "1. Delivering four services by March" / "2015: prisoner visits …"
             if not keyword and len(title.split()) > 8 and ends_open(s):
                 return None  # "2.5 Transparency … formed a key strand of … published in": cut prose
-            if not keyword and nxt == index + 1 and len(title.split()) >= 8 and ", " in title:
+            if (
+                not keyword
+                and nxt == index + 1
+                and len(title.split()) >= 8
+                and ", " in title
+                and ends_terminal(self.lines[self._paragraph_end(nxt)].text)
+            ):
                 # "3.7 In future, the Major Projects Authority, based in the Cabinet" / "Office, will
                 # meet … programmes.": a long line with a clause and a comma, running on to a full
                 # stop, is a wrapped paragraph ("4. Space Launch Sites and Telemetry, Tracking and" /
                 # "Command (TT&C)" is a heading)
-                end = nxt
-                while end + 1 < len(self.lines) and not self.lines[end + 1].blank:
-                    end += 1
-                if ends_terminal(self.lines[end].text):
-                    return None
+                return None
             if not keyword:
                 if nxt is not None and self._is_list_sibling(kind, number, self.lines[nxt].text):
                     return None  # "1. Expand ..." followed by "2. Build ...": a numbered list
@@ -394,9 +396,7 @@ class LayoutReader:
         … trust." / "- Adopt digital practices …."). Items that never end in a full stop, with
         paragraphs that explain them between ("(1) Public data will be timely" / "This is …" / "(2)
         …"), stay apart."""
-        end = index
-        while end + 1 < len(self.lines) and not self.lines[end + 1].blank:
-            end += 1
+        end = self._paragraph_end(index)
         if not ends_terminal(self.lines[end].text):
             return False
         nxt = self._next_content(end)
@@ -405,10 +405,14 @@ class LayoutReader:
         bullet = bullet_at(self.lines[nxt].text) or self.two_digit_entry(self.lines[nxt].text)
         if bullet is None or bullet[0] != block.marker:
             return False
-        item_end = nxt
-        while item_end + 1 < len(self.lines) and not self.lines[item_end + 1].blank:
-            item_end += 1
-        return ends_terminal(self.lines[item_end].text)
+        return ends_terminal(self.lines[self._paragraph_end(nxt)].text)
+
+    def _paragraph_end(self, index: int) -> int:
+        """The last line of the run of lines, without a blank one, that ``index`` starts."""
+        end = index
+        while end + 1 < len(self.lines) and not self.lines[end + 1].blank:
+            end += 1
+        return end
 
     def two_digit_entry(self, s: str) -> tuple[str, str, int] | None:
         """ "10 Railways: ..." right after the entry "09 ...": the next entry of a callout."""
