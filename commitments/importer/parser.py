@@ -184,7 +184,7 @@ def _unglued(
     return result
 
 
-def display_lines(lines: list[Line]) -> frozenset[str]:
+def _display_lines_of(lines: list[Line]) -> frozenset[str]:
     """Lines set in capitals on their own, short and without a sentence's end: headings, running
     titles ("A THRIVING ECONOMY.. OPEN FOR BUSINESS"), banners."""
     return frozenset(
@@ -595,7 +595,7 @@ def _extract(text: str) -> ExtractedDocument:
     task_lists = _task_lists(text, blocks, dehyphenator)
     extractor.paragraph_markers = _paragraph_numbering(blocks)
     extractor.footnote_marks = set(_GLUED_NOTE_RE.findall(text))
-    extractor.display_lines = display_lines(lines)
+    extractor.display_lines = _display_lines_of(lines)
     for position, block in enumerate(blocks):
         if block.kind == "row":
             extractor.row(block, first=position == 0 or blocks[position - 1].kind != "row")
@@ -686,7 +686,7 @@ _TARGET_COMMON_WORDS = words(
     "from with than more less over under least into each every year years annual annually their "
     "that this those these increase increasing raise raising reach reaching reduce reducing lower "
     "lowering rise rising grow growing boost percentage percent ratio rate share number level total "
-    "value million billion trillion thousand hundred having achieve achieving least"
+    "value million billion trillion thousand hundred having achieve achieving"
 )
 
 
