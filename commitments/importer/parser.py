@@ -657,14 +657,6 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
     return kept
 
 
-# A date or a quantity a restatement adds makes it a new commitment ("… by 2027", "… 40% of …").
-_DATED_OR_COUNTED_RE = re.compile(
-    r"\b(?:by|before|until|in|from)\s+(?:the\s+end\s+of\s+)?(?:[a-z]+\s+)?(?:19|20)\d\d\b"
-    r"|\d[\d,.]*\s*(?:%|percent|per\s+cent|million|billion|thousand)",
-    re.IGNORECASE,
-)
-
-
 def _restates_whole(
     text: str, figures: set[str], earlier_text: str, earlier: set[str], earlier_figures: set[str], shared: int
 ) -> bool:
@@ -675,9 +667,9 @@ def _restates_whole(
     if len(earlier) < 8 or shared < REPEAT_CONTAINED * len(earlier):
         return False
     if any(not _YEAR_RE.fullmatch(figure) for figure in figures - earlier_figures):
-        return False  # "… (phase 2)": another one
-    marks = {m.group().lower() for m in _DATED_OR_COUNTED_RE.finditer(text)}
-    return marks <= {m.group().lower() for m in _DATED_OR_COUNTED_RE.finditer(earlier_text)}
+        return False  # "… (phase 2)", "… 40% of …": another one
+    dates = {m.group().lower() for m in rules.DATE_RE.finditer(text)}
+    return dates <= {m.group().lower() for m in rules.DATE_RE.finditer(earlier_text)}  # "… by June 2027"
 
 
 # Words every target shares ("To increase the share … from 12% to 20%"): they say nothing of what

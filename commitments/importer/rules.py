@@ -119,7 +119,10 @@ _CONSEQUENCE_OPENER_RE = re.compile(
     r"by\s+\w+ing\b(?!\s+(?:19|20)\d\d))",
     re.IGNORECASE,
 )
-_BY_YEAR_RE = re.compile(r"\b(?:by|in|before)\s+(?:the\s+end\s+of\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
+# A date a sentence names ("by 2020", "by the end of 2012", "in June 2027").
+DATE_RE = re.compile(
+    r"\b(?:by|before|until|in|from)\s+(?:the\s+end\s+of\s+)?(?:[a-z]+\s+)?(?:19|20)\d\d\b", re.IGNORECASE
+)
 _QUANTITY_RE = re.compile(
     r"\d[\d,.]*\s*(?:%|percent|per\s+cent|million|billion|thousand)|\b(?:million|billion)\b", re.IGNORECASE
 )
@@ -129,7 +132,7 @@ def _dated_figure_after(s: str, position: int) -> bool:
     """A quantity and a year follow the modal: the sentence sets a target ("we will, by 2020, make it
     possible for over 15 million Muslims per year to …")."""
     rest = s[position:]
-    return bool(_BY_YEAR_RE.search(rest) and _QUANTITY_RE.search(rest))
+    return bool(DATE_RE.search(rest) and _QUANTITY_RE.search(rest))
 
 
 # What a law, plan or earlier document says: quoted or reported, not promised here.
