@@ -578,6 +578,21 @@ def test_a_long_promise_repeated_whole_inside_a_later_sentence_is_reported_once(
     ]
 
 
+def test_a_promise_made_with_going_to_and_restated_with_will_is_reported_once() -> None:
+    promise = (
+        "The changes we made are going to be reflected in the new Code of Practice and, as part of our "
+        "drive to make policy making more accessible, we are going to open the development process up "
+        "to the public and offer a chance to shape the guidance on datasets using a crowdsourced wiki."
+    )
+    assert found(
+        f"{promise}\n\n"
+        "Chapter 2 Detail\n\n"
+        "We will open up the development process to the public and offer a chance to shape the "
+        "guidance using a crowdsourced wiki.\n\n"
+        "We will open up the budget process to the public.\n"
+    ) == [promise, "We will open up the budget process to the public."]
+
+
 def test_a_goal_restated_in_other_words_is_reported_once_where_it_first_appears() -> None:
     assert found(
         "Rise in the number of pilgrims from 8 million to 30 million pilgrims\n\n"

@@ -615,6 +615,8 @@ def _extract(text: str) -> ExtractedDocument:
 
 _CONTENT_WORD_RE = re.compile(r"[^\W\d_]{4,}|\d+(?:[.,]\d+)*")
 REPEAT_OVERLAP = 0.8
+# How a promise is made, not what it promises ("we will open …" restating "we are going to open …").
+_MODAL_WORDS = frozenset({"will", "shall", "must", "going", "also"})
 REPEAT_CONTAINED = 0.95
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
 
@@ -628,7 +630,7 @@ def _drop_repeats(commitments: list[Commitment]) -> list[Commitment]:
     kept_words: list[tuple[set[str], set[str]]] = []  # (content words, figures) of each kept one
     holders: dict[str, list[int]] = {}
     for commitment in commitments:
-        content = set(_CONTENT_WORD_RE.findall(commitment.text.casefold()))
+        content = set(_CONTENT_WORD_RE.findall(commitment.text.casefold())) - _MODAL_WORDS
         figures = {word for word in content if word[0].isdigit()}
         shared: dict[int, int] = {}
         for word in content:

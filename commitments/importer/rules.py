@@ -500,9 +500,10 @@ def classify(sentence: str, previous: str | None = None) -> str | None:
     return None
 
 
-# A new independent clause: "…; the Ministry will …", "…, and the Government will …".
+# A new independent clause: "…; the Ministry will …", "…, and the Government will …", "… and, as part
+# of our drive to …, we are going to …".
 _CLAUSE_BREAK_RE = re.compile(
-    r"(?:;|,\s+(?:and|but|while)|\s+and|\s+but)\s+"
+    r"(?:;|,\s+(?:and|but|while)|\s+and|\s+but)(?:,\s+[^,;]{1,80},)?\s+"
     r"(?:(?:however|moreover|furthermore|equally|also|therefore|instead|in\s+addition),?\s+)?"
     r"(?:the\s+|we\b|it\b|they\b|[A-Z])[^,;]{0,80}$"
 )
