@@ -398,6 +398,26 @@ def test_a_pull_quote_ends_where_a_running_title_of_the_document_was_glued_into_
     ]
 
 
+def test_a_pull_quote_ends_where_the_next_heading_was_run_on_to_it() -> None:
+    assert found(
+        "OUR GOAL IS A STRONG SOCIETY. WE WILL STRENGTHEN OUR FAMILIES, "
+        "DEVELOPING OUR CHILDREN’S CHARACTER\n\n"
+        "Our schools will be reshaped.\n\n"
+        "EXPORTS MATTER. WE WILL LEVERAGE OUR LOGISTICS TO CATALYZE EXPORTS "
+        "SUPPORTING OUR NATIONAL COMPANIES\n\n"
+        "Our companies are strong.\n\n"
+        # A verb in -ing the sentence governs, and a quote that ends on its full stop, stay whole.
+        "WE ARE PROUD. WE WILL INVEST IN BUILDING NEW SCHOOLS AND CLINICS\n\n"
+        "WE ARE PROUD. WE WILL OPEN TEN CLINICS, SERVING EVERY REGION.\n"
+    ) == [
+        "WE WILL STRENGTHEN OUR FAMILIES",
+        "Our schools will be reshaped.",
+        "WE WILL LEVERAGE OUR LOGISTICS TO CATALYZE EXPORTS",
+        "WE WILL INVEST IN BUILDING NEW SCHOOLS AND CLINICS",
+        "WE WILL OPEN TEN CLINICS, SERVING EVERY REGION.",
+    ]
+
+
 def test_the_items_of_a_list_of_principles_are_not_commitments() -> None:
     doc = extract(
         HEADING + "2.46 The principles, drawn up by the Board after consultation, are as follows.\n\n"

@@ -175,10 +175,17 @@ def _unglued(
     """The sentence spans, with goal lines a PDF ran together into one split apart, and a sentence
     in capitals cut where a heading or running title of the document was glued into it."""
     cuts = _display_cuts(clean, display_lines) if display_lines else []
+    heading = _glued_heading_cut(clean)
+    if heading is not None:
+        cuts.append(heading)
     result: list[tuple[int, int]] = []
     for a, b in spans:
         inside = [cut for cut in cuts if a < cut < b]
         for x, y in zip([a, *inside], [*inside, b], strict=True):
+            while y > x and clean[y - 1] in " ,":
+                y -= 1  # "… OUR FAMILIES, DEVELOPING …" cut at the heading: the comma was the glue
+            while x < y and clean[x] in " ,":
+                x += 1
             parts = items.glued_targets(clean[x:y])
             result.extend([(x + p, x + q) for p, q in parts] if parts else [(x, y)])
     return result
@@ -220,6 +227,32 @@ def _display_cuts(clean: str, display: frozenset[str]) -> list[int]:
 
 
 _SENTENCE_END_RE = re.compile(r"[.!?]")
+# The next section's heading, a short phrase opening with a verb in -ing, run on to the end of a pull
+# quote set in capitals ("… WE WILL STRENGTHEN OUR FAMILIES, DEVELOPING OUR CHILDREN'S CHARACTER").
+_GLUED_GERUND_HEADING_RE = re.compile(
+    r"(?:(?<=[A-Z’'] )|(?<=[A-Z’'], ))[A-Z]{2,}ING(?: [A-Z][A-Z’'-]*){1,6}$"
+)
+# Words after which a verb in -ing goes on the sentence ("… IN ACHIEVING THIS VISION", "… AND BUILDING").
+_BEFORE_A_GERUND_OF_THE_SENTENCE = words(
+    "in of for to by on at from with without and or nor while the a an our its their is are be been was "
+    "were keep keeps continue continues start stop after before through into about against upon via"
+)
+
+
+def _glued_heading_cut(clean: str) -> int | None:
+    """Where a heading in capitals was run on to the end of the pull quote before it: the quote
+    (in capitals, a sentence of it already closed by a full stop) stops without one, on a short
+    phrase opening with a verb in -ing, which is the next section's heading."""
+    text = clean.rstrip()
+    if not all_caps(text) or _SENTENCE_END_RE.search(text[-1:]) or "." not in text:
+        return None
+    match = _GLUED_GERUND_HEADING_RE.search(text)
+    if match is None:
+        return None
+    before = rules.WORD_RE.findall(text[: match.start()])
+    if not before or before[-1].lower() in _BEFORE_A_GERUND_OF_THE_SENTENCE:
+        return None
+    return match.start()
 
 
 @dataclass
