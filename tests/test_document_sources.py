@@ -176,6 +176,61 @@ def test_a_web_page_of_the_seed_gives_the_commitments_and_sections_of_its_text()
     assert outline(from_page) == outline(extract(text))
 
 
+def as_portal_page(text: str) -> str:
+    """The document as an older government portal prints it: no <main> and no <article>, the text in a
+    <div> beside a sidebar of headlines (themselves promises: "China will …") and under a menu and a
+    breadcrumb, then share buttons and a copyright footer."""
+    body = "".join(
+        "<p>" + "<br>".join(html.escape(line) for line in block.splitlines()) + "</p>"
+        for block in paragraphs(text)
+    )
+    return (
+        "<html><head><title>Full Text</title></head><body>"
+        "<div class='header'><a href='/'><img src='logo.png'>english.gov.cn</a>"
+        "<ul class='nav'><li><a href='/'>HOME</a></li><li><a href='/news'>NEWS</a></li></ul></div>"
+        "<div class='crumb'><a href='/'>Home</a> &gt; <a href='/wp'>White Papers</a></div>"
+        "<div class='container'><div class='left'><div class='article'>"
+        "<div class='info'>Updated: Jan 28, 2022 11:22 Xinhua</div>"
+        f"<div class='pages_content'>{body}</div>"
+        "<div class='share'><a href='#'>Facebook</a> <a href='#'>Twitter</a></div></div></div>"
+        "<div class='right'><h3>Latest News</h3><ul>"
+        "<li><a href='/a'>China will launch new satellites next year</a></li>"
+        "<li><a href='/b'>Premier will visit Europe to sign trade deals</a></li></ul></div></div>"
+        "<div class='footer'><p>Copyright© www.gov.cn | <a href='/about'>About us</a> | "
+        "<a href='/contact'>Contact us</a></p><p>Registration Number: 05070218</p></div>"
+        "</body></html>"
+    )
+
+
+def test_a_portal_page_of_the_seed_gives_the_commitments_and_sections_of_its_text() -> None:
+    text = SEED.read_text(encoding="utf-8")
+
+    page_text = document_text(as_portal_page(text).encode("utf-8"), name="paper.html")
+
+    assert "China will launch new satellites" not in page_text
+    for furniture in ("HOME", "White Papers", "Latest News", "Facebook", "Copyright", "Registration"):
+        assert furniture not in page_text
+    assert outline(extract(page_text)) == outline(extract(text))
+
+
+def test_a_table_that_lays_out_a_page_is_read_as_the_page_and_a_table_of_data_as_rows() -> None:
+    page = (
+        "<html><body><table><tr><td><a href='/'>Home</a> | <a href='/en'>English</a></td></tr>"
+        "<tr><td><h2>I. Measures</h2><p>The Ministry will build ten plants by 2030.</p>"
+        "<p>Water prices will be reformed.</p><p>Some context.</p>"
+        "<table><tr><th>Action</th><th>Deadline</th><th>Lead</th></tr>"
+        "<tr><td><p>Publish the plan</p></td><td>June 2027</td><td>Ministry</td></tr></table></td>"
+        "<td><p><a href='/x'>Minister will cut tariffs</a></p></td></tr></table></body></html>"
+    )
+
+    text = document_text(page.encode("utf-8"), name="plan.html")
+
+    assert text == (
+        "I. Measures\n\nThe Ministry will build ten plants by 2030.\n\nWater prices will be reformed.\n\n"
+        "Some context.\n\nAction | Deadline | Lead\n\nPublish the plan | June 2027 | Ministry\n"
+    )
+
+
 def latin(text: str) -> str:
     """The text in the characters a PDF's standard fonts have (the PDF below is made with those)."""
     plain = text.translate(str.maketrans("’‘“”–—", "''\"\"--"))

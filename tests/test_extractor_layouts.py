@@ -438,6 +438,32 @@ def test_decimal_heading_nests_under_its_parent_number() -> None:
     assert doc.commitments[0].section == ("2 Targets", "2.1 Training")
 
 
+def test_a_table_of_contents_is_not_read_as_the_documents_headings() -> None:
+    doc = extract(
+        "A Plan for Water\n\nContents\n\nForeword\n\n1. Building trust\n\n"
+        "2. Enhanced access\n\nAnnex A – Checklist\n\n"
+        "Foreword\n\nWe care about water.\n\nChapter 1 Building trust\n\n"
+        "The Ministry will publish its data.\n\n"
+        "Chapter 2 Enhanced access\n\nThe Ministry will open a portal.\n\nAnnex A Checklist\n\nText.\n"
+    )
+    assert [s.path for s in doc.sections] == [
+        ("Foreword",),
+        ("Chapter 1 Building trust",),
+        ("Chapter 2 Enhanced access",),
+        ("Annex A Checklist",),
+    ]
+    assert [c.section for c in doc.commitments] == [
+        ("Chapter 1 Building trust",),
+        ("Chapter 2 Enhanced access",),
+    ]
+
+
+def test_a_contents_heading_over_lines_that_never_come_back_stays_a_heading() -> None:
+    doc = extract("Contents\n\nWater\n\nSoil\n\nAir\n\nThe Ministry will publish what the kit contains.\n")
+    assert [s.heading for s in doc.sections][:1] == ["Contents"]
+    assert texts(doc) == ["The Ministry will publish what the kit contains."]
+
+
 def test_title_is_the_most_prominent_early_line() -> None:
     doc = extract(
         "In Their Own Words\n\nChina's Space Program: A 2021 "

@@ -287,6 +287,17 @@ def test_sections_numbered_in_full_keep_their_printed_numbers(tmp_path: Path) ->
     }
 
 
+def test_a_table_of_contents_does_not_take_the_sections_numbers(tmp_path: Path) -> None:
+    contents = "Contents\n\nForeword\n\n1. Introduction\n\n2. Water supply\n\n2.1 Drinking water\n\n"
+    text = NUMBERED_IN_FULL.replace("1 Introduction", f"{contents}Foreword\n\nWe care.\n\n1 Introduction")
+
+    run_import(write(tmp_path, text))
+
+    keys = set(Section.objects.values_list("key", flat=True))
+    assert keys == {"FOREWORD", "1", "2", "2.1", "2.2", "2.2.1"}
+    assert "RIV-2.1-01" in set(Commitment.objects.values_list("reference", flat=True))
+
+
 @pytest.mark.parametrize(
     ("title", "prefix"),
     [

@@ -29,6 +29,7 @@ from commitments.importer.text import (
     is_page_number,
     join_parts,
     mark_page_furniture,
+    mark_table_of_contents,
     split_lines,
     words,
 )
@@ -620,6 +621,7 @@ def _extract(text: str) -> ExtractedDocument:
         and (bullet_at(line.text) or reader.numbered_heading(line.text) or table_cells(line.text))
     }
     mark_page_furniture(lines, protected)
+    mark_table_of_contents(lines)
     title, body_start = _front_matter(lines, reader)
     reader.body_start = body_start
     blocks = reader.read()

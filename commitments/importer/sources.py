@@ -7,8 +7,9 @@ page or a PDF. The text returned is what gets stored and what every offset point
   typographic punctuation. When more than one fits, or none does, the file is refused with one line
   naming the likely encodings; `encoding=` (the commands' `--encoding`) settles it. Never mojibake.
 - HTML: the main text of the page (`<main>`, the article or the body), without navigation, scripts,
-  styles, forms or the page's own header and footer; headings, paragraphs and table rows on lines of
-  their own, list items as "- " lines.
+  styles, forms or the page's own header and footer, nor (on a page that does not mark its main text)
+  the blocks its class names or its links show to be furniture; headings, paragraphs and table rows
+  on lines of their own, list items as "- " lines, a table that lays out the page read cell by cell.
 - PDF: the text layer in reading order (each page's columns one after the other, boxed sidebars whole),
   a paragraph cut by a column or page break or a sidebar whole again and its wrapped lines joined, pages
   separated by form feeds; page numbers and running headers and footers recognised by their place and
@@ -241,6 +242,9 @@ _DROPPED = [
     "dialog",
 ]
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_SECTION_HEADINGS = ["h2", "h3", "h4", "h5", "h6"]
+_PROSE_BLOCKS = ["p", "div", "ul", "ol", "blockquote"]
+_LAYOUT_MOST_PROSE_BLOCKS = 3
 _BLOCKS = _HEADINGS | {
     "p",
     "div",
@@ -273,6 +277,29 @@ _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _LINE_BREAK = "\x00"  # stands for <br> until the markup's own whitespace is collapsed
 
 
+# Class and id words of a page's furniture: menus, breadcrumbs, share buttons, sidebars of related or
+# latest links, cookie banners, as whole words of the attribute ("nav-main", "share_bar", "crumbs").
+_FURNITURE_RE = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|menubar|breadcrumbs?|crumbs?|sidebar|share|sharing|social|"
+    r"cookies?|consent|related|recommended|popular|latest|most-?viewed|comments?|subscribe|newsletter|"
+    r"login|skip|toolbar|pagination|pager|widgets?|promo|advert|adverts|ads|tags|masthead|search|footer|"
+    r"foot|copyright|bottom)"
+    r"(?=$|[\s_\d-])",
+    re.IGNORECASE,
+)
+# The page's banner, unless it holds a heading of the text ("<div class='section-header'><h2>…").
+_BANNER_RE = re.compile(r"(?:^|[\s_-])(?:header|head|top|topbar)(?=$|[\s_\d-])", re.IGNORECASE)
+# Blocks that are furniture when they are mostly links: a menu, a list of headlines, a row of buttons.
+_LINK_BLOCKS = {"ul", "ol", "div", "p", "section", "table", "dl", "td", "span"}
+_LINK_DENSITY = 0.6
+# A furniture block is a small part of the page: never the element that holds its text.
+_FURNITURE_SHARE = 0.25
+# What may sit beside the element holding the text, and still be left out with the page around it.
+_CONTAINERS = {"div", "section", "article", "table", "tbody", "tr", "td", "center", "font"}
+_BESIDE_SHARE = 0.1
+_BESIDE_MOST = 1500
+
+
 def html_to_text(html: str) -> str:
     """The main text of a web page, one block per line with a blank line between blocks."""
     soup = BeautifulSoup(html, "html.parser")
@@ -282,16 +309,68 @@ def html_to_text(html: str) -> str:
     if not isinstance(root, Tag):
         articles = soup.find_all("article")
         root = max(articles, key=lambda article: len(article.get_text()), default=None)
-    if not isinstance(root, Tag):
+    if isinstance(root, Tag):
+        _drop_furniture(root)
+    else:
         root = soup.body or soup
         # The page's own banner and footer (not those of a section within it).
         for chrome in root.find_all(["header", "footer"], recursive=False):
             chrome.decompose()
+        _drop_furniture(root)
+        root = _text_holder(root)
     blocks = list(_blocks(root))
     title = _SPACES.sub(" ", soup.title.get_text(" ")).strip() if soup.title else ""
     if title and (not blocks or title not in blocks[0]):
         blocks.insert(0, title)
     return "\n\n".join(blocks) + "\n"
+
+
+def _prose_length(node: Tag) -> int:
+    """How much text a node holds outside links."""
+    text = len(_SPACES.sub("", node.get_text()))
+    return text - sum(len(_SPACES.sub("", link.get_text())) for link in node.find_all("a"))
+
+
+def _drop_furniture(root: Tag) -> None:
+    """Take a page's furniture out of it: elements whose class or id names furniture, and blocks that
+    are mostly links (a site menu, a sidebar of headlines such as "China will launch …", share
+    buttons), each only while it is a small part of the page's text."""
+    most = _FURNITURE_SHARE * _prose_length(root)
+    for element in root.find_all(True):
+        if element.decomposed:
+            continue  # inside furniture already taken out
+        names = " ".join([*element.get_attribute_list("class"), str(element.get("id") or "")])
+        furniture = (
+            _FURNITURE_RE.search(names)
+            or (_BANNER_RE.search(names) and not element.find(_SECTION_HEADINGS))
+            or (element.name in _LINK_BLOCKS and _mostly_links(element))
+        )
+        if furniture and _prose_length(element) <= most:
+            element.decompose()
+
+
+def _mostly_links(element: Tag) -> bool:
+    links = element.find_all("a")
+    if not links:
+        return False
+    text = len(_SPACES.sub("", element.get_text()))
+    return text > 0 and sum(len(_SPACES.sub("", a.get_text())) for a in links) >= _LINK_DENSITY * text
+
+
+def _text_holder(root: Tag) -> Tag:
+    """The element that holds the page's text, when the page does not mark it (no <main>, no
+    <article>): going down from the body while one container holds nearly all the text, so that a
+    dateline, a sidebar's headings or a copyright line beside it are left out with the page around it."""
+    current = root
+    while True:
+        children = [child for child in current.find_all(True, recursive=False) if child.name in _CONTAINERS]
+        whole = _prose_length(current)
+        if not children or whole == 0:
+            return current
+        best = max(children, key=_prose_length)
+        if whole - _prose_length(best) > min(_BESIDE_SHARE * whole, _BESIDE_MOST):
+            return current
+        current = best
 
 
 def _blocks(node: Tag) -> Iterator[str]:
@@ -317,15 +396,30 @@ def _blocks(node: Tag) -> Iterator[str]:
             yield from _list_items(child)
         elif child.name == "tr":
             yield from flush()
-            cells = [_SPACES.sub(" ", cell.get_text(" ")).strip() for cell in child.find_all(["td", "th"])]
-            if any(cells):
-                yield " | ".join(cells)
+            cells = child.find_all(["td", "th"], recursive=False)
+            if any(_lays_out_page(cell) for cell in cells):
+                # A table that lays out the page (the text in one cell, a menu in the next), not
+                # one of data: its cells are read as the page.
+                for cell in cells:
+                    yield from _blocks(cell)
+                continue
+            texts = [_SPACES.sub(" ", cell.get_text(" ")).strip() for cell in cells]
+            if any(texts):
+                yield " | ".join(texts)
         elif child.name in _BLOCKS or child.name == "li":
             yield from flush()
             yield from _blocks(child)
         else:
             inline.append(child.get_text(""))
     yield from flush()
+
+
+def _lays_out_page(cell: Tag) -> bool:
+    """A cell of a table that lays out the page rather than one of data: it holds headings, a table
+    of its own or several paragraphs (a data table's cell holds a value or a paragraph or two)."""
+    if cell.find(_HEADINGS) or cell.find("table"):
+        return True
+    return len(cell.find_all(_PROSE_BLOCKS, limit=_LAYOUT_MOST_PROSE_BLOCKS)) >= _LAYOUT_MOST_PROSE_BLOCKS
 
 
 def _list_items(node: Tag) -> Iterator[str]:

@@ -147,6 +147,55 @@ def mark_page_furniture(lines: list[Line], protected: set[int]) -> None:
             lines[index].noise = True
 
 
+_CONTENTS_HEADING_RE = re.compile(r"(?:table\s+of\s+)?contents\s*:?", re.IGNORECASE)
+# How a heading is numbered or labelled ("1.", "Chapter 1", "Annex A –", "II."), which its entry in
+# the contents may print otherwise.
+_ENTRY_LABEL_RE = re.compile(
+    r"^(?:(?:part|chapter|section|annex|appendix)\s+)?(?:[ivxlc]+|[a-z]|\d+(?:\.\d+)*)?[.):]?\s*[-–—:]?\s*",
+    re.IGNORECASE,
+)
+_ENTRY_MOST_WORDS = 16
+
+
+def _entry_key(text: str) -> str:
+    """A heading's words without its number, label or page number: what its contents entry shares."""
+    body = _KEY_EDGE_NUMBER_RE.sub("", _SPACES_RE.sub(" ", text).strip())
+    body = _ENTRY_LABEL_RE.sub("", body, count=1)
+    return " ".join(re.findall(r"\w+", body.lower()))
+
+
+def mark_table_of_contents(lines: list[Line]) -> None:
+    """Flag a table of contents as noise: the "Contents" heading and the short lines after it, up to
+    the first sentence or the first entry printed again (where the body starts). Its entries are not
+    the document's sections; read as headings they would take the numbers of the real ones ("3."
+    listed first, so chapter 3 keyed "3-2"). It counts as one only when most of its entries come back
+    later as lines of their own."""
+    content = [index for index, line in enumerate(lines) if not line.blank and not line.noise]
+    for position, index in enumerate(content):
+        if not _CONTENTS_HEADING_RE.fullmatch(lines[index].text.strip()):
+            continue
+        entries: list[int] = []
+        first_key = ""
+        for following in content[position + 1 :]:
+            text = _SPACES_RE.sub(" ", lines[following].text).strip()
+            key = _entry_key(text)
+            if entries and key == first_key:
+                break  # the body starts over with the first entry's heading
+            if len(text.split()) > _ENTRY_MOST_WORDS or _TERMINAL_RE.search(text) or not key:
+                break
+            if not entries:
+                first_key = key
+            entries.append(following)
+        if len(entries) < 2:
+            continue
+        end = entries[-1]
+        later = {_entry_key(line.text) for line in lines[end + 1 :] if not line.blank}
+        if 2 * sum(_entry_key(lines[i].text) in later for i in entries) >= len(entries):
+            for i in (index, *entries):
+                lines[i].noise = True
+        return
+
+
 def _page_edges(lines: list[Line], depth: int = 3) -> set[int] | None:
     """Indexes of the first and last few lines of each page, where running headers and footers sit;
     None when the text has no page breaks (then a line repeated anywhere may be one)."""
