@@ -298,6 +298,29 @@ def test_a_table_of_contents_does_not_take_the_sections_numbers(tmp_path: Path) 
     assert "RIV-2.1-01" in set(Commitment.objects.values_list("reference", flat=True))
 
 
+def test_a_heading_printed_again_is_one_section_keyed_once(tmp_path: Path) -> None:
+    text = (
+        "A Plan for Water\n\nChapter 1 Economy\n\nText.\n\n"
+        "A THRIVING ECONOMY\n\nThe Ministry will build dams.\n\n"
+        "A THRIVING ECONOMY\n\nThe Ministry will cut tariffs.\n\n"
+        "Promote the Development of Medicine\n\nThe Ministry will open a clinic.\n"
+    )
+
+    run_import(write(tmp_path, text))
+
+    sections = list(Section.objects.order_by("position").values_list("key", "start_offset"))
+    assert sections == [
+        ("1", text.index("Chapter 1")),
+        ("1.A-THRIVING-ECONOMY", text.index("A THRIVING")),
+        ("1.PROMOTE-THE-DEVELOPMENT", text.index("Promote")),
+    ]
+    assert sorted(Commitment.objects.values_list("reference", flat=True)) == [
+        "RIV-1.A-THRIVING-ECONOMY-01",
+        "RIV-1.A-THRIVING-ECONOMY-02",
+        "RIV-1.PROMOTE-THE-DEVELOPMENT-01",
+    ]
+
+
 @pytest.mark.parametrize(
     ("title", "prefix"),
     [

@@ -189,7 +189,11 @@ def _section_keys(sections: Iterable[parser.Section]) -> dict[tuple[str, ...], s
     numbers: dict[tuple[str, ...], str] = {}
     used: set[str] = set()
     for section in sections:
-        own = section.number or slugify(section.title).upper()[:24] or "S"
+        if section.path in keys:
+            continue  # the same heading again under the same parent (a running title): one section
+        # An unnumbered heading: its title's words in capitals, cut at 24 characters (and not left
+        # hanging on a dash: "PROMOTE-THE-DEVELOPMENT", not "PROMOTE-THE-DEVELOPMENT-").
+        own = section.number or slugify(section.title).upper()[:24].rstrip("-") or "S"
         parent_key = keys.get(section.path[:-1])
         parent_number = numbers.get(section.path[:-1], "")
         number = section.number or ""
@@ -201,7 +205,7 @@ def _section_keys(sections: Iterable[parser.Section]) -> dict[tuple[str, ...], s
             key = f"{parent_key}.{own}" if parent_key else own
         numbers[section.path] = number
         candidate, n = key, 2
-        while candidate in used:  # two identical headings under one parent
+        while candidate in used:  # two headings whose keys would read alike ("A VIBRANT SOCIETY.. WITH …")
             candidate, n = f"{key}-{n}", n + 1
         keys[section.path] = candidate
         used.add(candidate)
@@ -405,8 +409,12 @@ def _save_sections(
     stored: dict[str, Section],
 ) -> dict[str, Section]:
     by_key = dict(stored)
+    saved: set[str] = set()
     for position, section in enumerate(extracted):
         key = keys[section.path]
+        if key in saved:
+            continue  # a heading printed again (a running title): the section stays where it begins
+        saved.add(key)
         parent = by_key.get(keys.get(section.path[:-1], "")) if len(section.path) > 1 else None
         values: dict[str, Any] = {
             "parent": parent,
