@@ -458,6 +458,15 @@ def test_a_table_of_contents_is_not_read_as_the_documents_headings() -> None:
     ]
 
 
+def test_codes_dates_and_single_letters_are_not_headings() -> None:
+    doc = extract(
+        "A Plan for Water\n\nCm 8353\n\nJune 2012\n\nISBN: 9780101835329\n\nForeword\n\nWe care.\n\n"
+        "Chapter 1 Access\n\nThe Ministry will publish its data.\n\nIs the dataset available?\n\nY\n\n"
+        "The dataset is released.\n\nN\n\nI ask for a review.\n"
+    )
+    assert [s.heading for s in doc.sections] == ["Foreword", "Chapter 1 Access"]
+
+
 def test_a_contents_heading_over_lines_that_never_come_back_stays_a_heading() -> None:
     doc = extract("Contents\n\nWater\n\nSoil\n\nAir\n\nThe Ministry will publish what the kit contains.\n")
     assert [s.heading for s in doc.sections][:1] == ["Contents"]

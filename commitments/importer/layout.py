@@ -169,6 +169,13 @@ def heading_shaped(title: str, *, strict: bool = False) -> bool:
     return not strict or (len(words) <= 12 and title_case_ratio(title) >= 0.5)
 
 
+# A line that is only a date: "January 2022", "12 June 2012", "2026", "2026-2030", "06/12/2012".
+DATE_LINE_RE = re.compile(
+    r"(?i)^(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4}$"
+    r"|^\d{4}(?:\s*[-–]\s*\d{4})?$|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$"
+)
+
+
 def plain_heading_shaped(s: str) -> bool:
     """An unnumbered heading: a short line in title case, or a known one ("Preamble", "Conclusion")."""
     if s.lower().strip(" :") in KNOWN_TOP_HEADINGS:
@@ -176,6 +183,9 @@ def plain_heading_shaped(s: str) -> bool:
     words = s.split()
     if not 1 <= len(words) <= 10 or len(s) > 80 or s[-1] in ".;:,!?" or not s[0].isupper():
         return False
+    letters = sum(c.isalpha() for c in s)
+    if letters < 2 or letters <= sum(c.isdigit() for c in s) or DATE_LINE_RE.match(s.strip()):
+        return False  # "Y" and "N" in a flow chart, "ISBN: 9780101835329", "Cm 8353", "June 2012"
     if _MODAL_WORD_RE.search(s.lower()) or bullet_at(s) or is_page_number(s):
         return False
     return title_case_ratio(s) >= 0.6

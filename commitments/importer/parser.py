@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from commitments.importer import items, rules
 from commitments.importer.layout import (
+    DATE_LINE_RE,
     KNOWN_TOP_HEADINGS,
     Block,
     Heading,
@@ -70,10 +71,6 @@ class ExtractedDocument:
 # ---------------------------------------------------------------------------------------------
 # Title and front matter
 
-_DATE_RE = re.compile(
-    r"(?i)^(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4}$"
-    r"|^\d{4}(?:\s*[-–]\s*\d{4})?$|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$"
-)
 _PUBLISHER_RE = re.compile(
     r"(?i)\b(?:office|ministry|department|council|commission|agency|administration|bureau|secretariat|press|"
     r"published|issued|prepared|released|translated)\b"
@@ -101,7 +98,7 @@ def _front_matter(lines: list[Line], reader: LayoutReader) -> tuple[str | None, 
         if _body_like(s, reader) or following[:1].islower():
             break
         stop = index + 1
-        if (lines[index].noise and is_page_number(s)) or _DATE_RE.match(s) or not any(c.isalpha() for c in s):
+        if (lines[index].noise and is_page_number(s)) or DATE_LINE_RE.match(s) or not any(c.isalpha() for c in s):
             continue
         score = len(s) + (30 if ":" in s else 0) + (15 if _TITLE_WORD_RE.search(s) else 0)
         if _PUBLISHER_RE.search(s) and ":" not in s and not _TITLE_WORD_RE.search(s):
