@@ -98,7 +98,9 @@ def _front_matter(lines: list[Line], reader: LayoutReader) -> tuple[str | None, 
         if _body_like(s, reader) or following[:1].islower():
             break
         stop = index + 1
-        if (lines[index].noise and is_page_number(s)) or DATE_LINE_RE.match(s) or not any(c.isalpha() for c in s):
+        if lines[index].noise and is_page_number(s):
+            continue
+        if DATE_LINE_RE.match(s) or not any(c.isalpha() for c in s):
             continue
         score = len(s) + (30 if ":" in s else 0) + (15 if _TITLE_WORD_RE.search(s) else 0)
         if _PUBLISHER_RE.search(s) and ":" not in s and not _TITLE_WORD_RE.search(s):
