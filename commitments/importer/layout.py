@@ -203,6 +203,12 @@ class LayoutReader:
         widths = sorted(len(line.text) for line in lines if not line.blank)
         wrap = widths[int(len(widths) * 0.9)] if widths else 0
         self.max_plain_heading = int(wrap * 0.8) if 40 <= wrap <= 100 else 10_000
+        # Lines far wider than any wrap width and hardly a blank line between them: each line was
+        # written as a paragraph, list item or heading (a page copied from a browser). Where blank
+        # lines part the paragraphs (a PDF's text), a line break inside one may be a cut in a narrow
+        # box ("… refreshed over summer" / "2012 and …"), and the lines are read as usual.
+        blank = sum(1 for line in lines if line.blank)
+        self.line_per_paragraph = wrap > 120 and blank < 0.1 * len(widths)
 
     # -- look-ahead helpers ------------------------------------------------------------------
     def _next_content(self, index: int) -> int | None:
@@ -215,7 +221,12 @@ class LayoutReader:
         j = index + 1
         while j < len(self.lines) and self.lines[j].noise:
             j += 1
-        return j >= len(self.lines) or self.lines[j].blank
+        if j >= len(self.lines) or self.lines[j].blank:
+            return True
+        # A line that stands alone where each line is a paragraph: the next one starts afresh.
+        return self.line_per_paragraph and not (
+            self.lines[j].text[:1].islower() or ends_open(self.lines[index].text)
+        )
 
     # -- headings ----------------------------------------------------------------------------
     def numbered_heading(self, s: str) -> tuple[str, str, str] | None:
@@ -291,6 +302,8 @@ class LayoutReader:
                 and nxt == index + 1
                 and len(title.split()) >= 8
                 and ", " in title
+                and self.numbered_heading(self.lines[nxt].text) is None  # "(1) Space launch sites"
+                and not bullet_at(self.lines[nxt].text)
                 and ends_terminal(self.lines[self._paragraph_end(nxt)].text)
             ):
                 # "3.7 In future, the Major Projects Authority, based in the Cabinet" / "Office, will
@@ -373,6 +386,8 @@ class LayoutReader:
             if not blank_before:
                 if line.indent <= block.indent and self._fresh_heading(s, last):
                     return None  # one paragraph per line, no blank lines: "II. Governance" starts anew
+                if self.line_per_paragraph and bullet is None and not (s[:1].islower() or ends_open(last)):
+                    return None  # a line is a paragraph, heading or item unless visibly cut short
                 return line.start if bullet is None or not ends_terminal(last) else None
             if bullet is not None or ends_terminal(last) or self.numbered_heading(s) is not None:
                 return None
@@ -482,6 +497,7 @@ class LayoutReader:
                     continue
             fresh = (
                 blank_before
+                or self.line_per_paragraph  # it did not run on from the line before
                 or current is None
                 or current.kind == "heading"
                 or ends_terminal(current.last_line)
