@@ -64,6 +64,29 @@ def test_item_wrapped_over_lines_is_one_commitment() -> None:
     ]
 
 
+def test_one_paragraph_per_line_without_blank_lines_is_read_line_by_line() -> None:
+    filler = "which the Ministry has discussed with the regions, the providers and the users of its services"
+    doc = extract(
+        "A Plan for Water\n"
+        "Chapter 1 Our Digital Services\n"
+        f"Services today are built separately, {filler} over many years and at great cost.\n"
+        "The Ministry will:\n"
+        f"- act as a single gateway for all of the digital projects {filler}\n"
+        f"By March 2027 the Ministry will recruit five service managers, {filler} this year.\n"
+        "Open Data\n"
+        f"We will publish our data, {filler}, and we will publish the\n"
+        f"inventory of datasets every year, {filler} and the public.\n"
+    )
+    assert [s.heading for s in doc.sections] == ["Chapter 1 Our Digital Services", "Open Data"]
+    assert texts(doc) == [
+        f"act as a single gateway for all of the digital projects {filler}",
+        f"By March 2027 the Ministry will recruit five service managers, {filler} this year.",
+        # A line that visibly stops mid-sentence runs on.
+        f"We will publish our data, {filler}, and we will publish the inventory of datasets every year, "
+        f"{filler} and the public.",
+    ]
+
+
 def test_hard_wrapped_paragraph_gives_one_commitment_per_sentence() -> None:
     doc = extract(
         "In the next five years, China will expand the launch vehicle\n"

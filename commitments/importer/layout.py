@@ -7,6 +7,7 @@ break and leaving page furniture out.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -207,8 +208,8 @@ class LayoutReader:
         # written as a paragraph, list item or heading (a page copied from a browser). Where blank
         # lines part the paragraphs (a PDF's text), a line break inside one may be a cut in a narrow
         # box ("… refreshed over summer" / "2012 and …"), and the lines are read as usual.
-        blank = sum(1 for line in lines if line.blank)
-        self.line_per_paragraph = wrap > 120 and blank < 0.1 * len(widths)
+        gaps = sum(1 for line, after in itertools.pairwise(lines) if line.blank and not after.blank)
+        self.line_per_paragraph = wrap > 120 and gaps < 0.1 * len(widths)
 
     # -- look-ahead helpers ------------------------------------------------------------------
     def _next_content(self, index: int) -> int | None:
