@@ -126,6 +126,17 @@ def test_continuation_line_starting_with_a_dash_joins_the_sentence() -> None:
     )
 
 
+def test_a_paragraph_ending_in_a_web_address_is_not_cut_mid_sentence() -> None:
+    doc = extract(
+        "Chapter 1 Data\n\nSee the report at http://example.org/policy/\n\n"
+        "The Ministry will publish the data by 2027.\n\nWe will serve regions and/\n\nor cities by 2028.\n"
+    )
+    assert texts(doc) == [
+        "The Ministry will publish the data by 2027.",
+        "We will serve regions and/ or cities by 2028.",  # a slash in words still runs on
+    ]
+
+
 def test_dash_continuation_after_an_open_parenthesis_joins_the_item() -> None:
     doc = extract(
         "- China will launch the SVOM (Space-based\n\n- multiband "

@@ -212,10 +212,15 @@ def ends_terminal(s: str) -> bool:
     return bool(_TERMINAL_RE.search(s))
 
 
+_WEB_ADDRESS_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
 def ends_open(s: str) -> bool:
     """True when a line visibly stops mid-sentence (comma, hyphen, article, preposition...)."""
     if not s:
         return False
+    if s[-1] == "/" and _WEB_ADDRESS_RE.search(s[-120:]):
+        return False  # a web address ends there ("… http://royalsociety.org/policy/"), not a sentence
     if s[-1] in ",-–(/&":
         return True
     match = _LAST_WORD_RE.search(s)
