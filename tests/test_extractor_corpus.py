@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from commitments.importer.parser import extract
-from commitments.importer.sources import read_document
+from commitments.importer.sources import document_text, read_document
 from tests.environment import missing_service, shared_dir
 from tests.test_extractor_csp2021 import rewrap
 from tests.test_extractor_scoring import DATA, Score, score, score_commitments
@@ -192,3 +192,19 @@ def test_one_paragraph_per_line_without_blank_lines_reads_as_the_text(name: str)
     same = score([c.text for c in from_lines.commitments], [c.text for c in from_text.commitments])
     assert min(same.recall, same.precision) >= TARGET, same.report(f"{name} one paragraph per line")
     assert len({s.path for s in from_lines.sections}) == len({s.path for s in from_text.sections})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_a_pdf_typeset_from_the_text_gives_the_commitments_of_the_text(name: str) -> None:
+    pytest.importorskip("fpdf", reason="needs fpdf2 (pip install -e '.[dev]')")
+    from benchmarks.extraction import as_pdf
+
+    text, _ = labelled(name)
+    # The PDF's standard fonts have Latin-1 only: the text is compared in the same characters.
+    latin = text.translate(str.maketrans("’‘“”–—", "''\"\"--")).encode("latin-1", "replace").decode("latin-1")
+    from_text = [commitment.text for commitment in extract(latin).commitments]
+    typeset = document_text(as_pdf(text), name=f"{name}.pdf")
+    from_pdf = [commitment.text for commitment in extract(typeset).commitments]
+    same = score(from_pdf, from_text)
+    assert min(same.recall, same.precision) >= TARGET, same.report(f"{name} as a PDF")
