@@ -194,7 +194,7 @@ def archive_text(result: FetchResult) -> ArchivedText | None:
     body, name = result.body, result.final_url or result.url
     try:
         if kind in HTML_TYPES or (not kind and body.lstrip()[:14].lower().startswith(HTML_STARTS)):
-            text = html_to_text(_decode(body, charset, name=name, markup=True))
+            text = html_to_text(_decode(body, charset, name=name, markup=True), name=name)
         elif kind == "application/pdf" or body.startswith(b"%PDF-"):
             text = pdf_to_text(body, name=name)
         elif kind.startswith("text/"):

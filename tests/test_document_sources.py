@@ -231,6 +231,24 @@ def test_a_table_that_lays_out_a_page_is_read_as_the_page_and_a_table_of_data_as
     )
 
 
+def test_paragraphs_left_open_as_html_4_allows_are_read_one_by_one_and_comments_are_not_text() -> None:
+    left_open = (f"<p>The Ministry will build dam {n}. <!-- draft -->" for n in range(2000))
+    page = "<html><body>" + "".join(left_open)
+
+    text = document_text(page.encode("utf-8"), name="old.html")
+
+    assert text.split("\n\n")[:2] == ["The Ministry will build dam 0.", "The Ministry will build dam 1."]
+    assert len(extract(text).commitments) == 2000
+    assert "draft" not in text
+
+
+def test_a_page_nested_thousands_deep_is_refused_in_one_line() -> None:
+    page = "<html><body>" + "<div>" * 20_000 + "<p>The Ministry will act.</p>" + "</div>" * 20_000
+
+    with pytest.raises(DocumentError, match=r"^cannot read deep\.html: its elements nest \d+ deep"):
+        document_text(page.encode("utf-8"), name="deep.html")
+
+
 def latin(text: str) -> str:
     """The text in the characters a PDF's standard fonts have (the PDF below is made with those)."""
     plain = text.translate(str.maketrans("’‘“”–—", "''\"\"--"))

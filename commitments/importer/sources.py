@@ -76,7 +76,7 @@ def document_text(data: bytes, *, name: str, encoding: str | None = None) -> str
     if data.startswith(b"%PDF-"):
         text = pdf_to_text(data, name=name)
     elif Path(name).suffix.lower() in HTML_SUFFIXES or _HTML_START.match(data[:2048]):
-        text = html_to_text(decode_text(data, name=name, encoding=encoding, markup=True))
+        text = html_to_text(decode_text(data, name=name, encoding=encoding, markup=True), name=name)
     else:
         text = decode_text(data, name=name, encoding=encoding)
     if not text.strip():
@@ -300,9 +300,17 @@ _BESIDE_SHARE = 0.1
 _BESIDE_MOST = 1500
 
 
-def html_to_text(html: str) -> str:
+# How deep a page's elements may nest. Real pages stay within a few dozen levels; a page nested
+# thousands deep is refused in one line rather than read in time that grows with the square of it.
+MAX_HTML_DEPTH = 400
+
+
+def html_to_text(html: str, *, name: str = "the page") -> str:
     """The main text of a web page, one block per line with a blank line between blocks."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(html, "lxml")
+    depth = _nesting_depth(soup)
+    if depth > MAX_HTML_DEPTH:
+        raise DocumentError(f"cannot read {name}: its elements nest {depth} deep (at most {MAX_HTML_DEPTH})")
     for element in soup.find_all(_DROPPED):
         element.decompose()
     root = soup.find("main") or soup.find(True, attrs={"role": "main"})
@@ -325,50 +333,74 @@ def html_to_text(html: str) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _prose_length(node: Tag) -> int:
-    """How much text a node holds outside links."""
-    text = len(_SPACES.sub("", node.get_text()))
-    return text - sum(len(_SPACES.sub("", link.get_text())) for link in node.find_all("a"))
+def _nesting_depth(soup: BeautifulSoup) -> int:
+    """How deep the page's elements nest, counted without recursion."""
+    depths: dict[int, int] = {id(soup): 0}
+    deepest = 0
+    for element in soup.find_all(True):  # document order: a parent before its children
+        depth = depths.get(id(element.parent), 0) + 1
+        depths[id(element)] = depth
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _text_sizes(root: Tag) -> dict[int, tuple[int, int]]:
+    """For the root and every element in it (by id): its characters of text, and those inside links,
+    whitespace aside. One pass from the leaves up, so that weighing every element costs no more
+    than reading the page once."""
+    sizes: dict[int, tuple[int, int]] = {}
+    for element in reversed([root, *root.find_all(True)]):  # children before their parent
+        text = links = 0
+        for child in element.children:
+            if isinstance(child, Tag):
+                child_text, child_links = sizes.get(id(child), (0, 0))
+                text += child_text
+                links += child_links
+            elif type(child) is NavigableString:  # not a comment or a doctype
+                text += len(_SPACES.sub("", child))
+        sizes[id(element)] = (text, text if element.name == "a" else links)
+    return sizes
+
+
+def _prose(sizes: dict[int, tuple[int, int]], element: Tag) -> int:
+    """How much text an element holds outside links."""
+    text, links = sizes.get(id(element), (0, 0))
+    return text - links
 
 
 def _drop_furniture(root: Tag) -> None:
     """Take a page's furniture out of it: elements whose class or id names furniture, and blocks that
     are mostly links (a site menu, a sidebar of headlines such as "China will launch …", share
     buttons), each only while it is a small part of the page's text."""
-    most = _FURNITURE_SHARE * _prose_length(root)
+    sizes = _text_sizes(root)
+    most = _FURNITURE_SHARE * _prose(sizes, root)
     for element in root.find_all(True):
         if element.decomposed:
             continue  # inside furniture already taken out
         names = " ".join([*element.get_attribute_list("class"), str(element.get("id") or "")])
+        text, links = sizes.get(id(element), (0, 0))
         furniture = (
             _FURNITURE_RE.search(names)
             or (_BANNER_RE.search(names) and not element.find(_SECTION_HEADINGS))
-            or (element.name in _LINK_BLOCKS and _mostly_links(element))
+            or (element.name in _LINK_BLOCKS and text > 0 and links >= _LINK_DENSITY * text)
         )
-        if furniture and _prose_length(element) <= most:
+        if furniture and text - links <= most:
             element.decompose()
-
-
-def _mostly_links(element: Tag) -> bool:
-    links = element.find_all("a")
-    if not links:
-        return False
-    text = len(_SPACES.sub("", element.get_text()))
-    return text > 0 and sum(len(_SPACES.sub("", a.get_text())) for a in links) >= _LINK_DENSITY * text
 
 
 def _text_holder(root: Tag) -> Tag:
     """The element that holds the page's text, when the page does not mark it (no <main>, no
     <article>): going down from the body while one container holds nearly all the text, so that a
     dateline, a sidebar's headings or a copyright line beside it are left out with the page around it."""
+    sizes = _text_sizes(root)
     current = root
     while True:
         children = [child for child in current.find_all(True, recursive=False) if child.name in _CONTAINERS]
-        whole = _prose_length(current)
+        whole = _prose(sizes, current)
         if not children or whole == 0:
             return current
-        best = max(children, key=_prose_length)
-        if whole - _prose_length(best) > min(_BESIDE_SHARE * whole, _BESIDE_MOST):
+        best = max(children, key=lambda child: _prose(sizes, child))
+        if whole - _prose(sizes, best) > min(_BESIDE_SHARE * whole, _BESIDE_MOST):
             return current
         current = best
 
@@ -387,7 +419,8 @@ def _blocks(node: Tag) -> Iterator[str]:
 
     for child in node.children:
         if not isinstance(child, Tag):
-            inline.append(str(child) if isinstance(child, NavigableString) else "")
+            # Text, not a comment, a doctype or a processing instruction (all strings to the parser).
+            inline.append(str(child) if type(child) is NavigableString else "")
             continue
         if child.name == "br":
             inline.append(_LINE_BREAK)
