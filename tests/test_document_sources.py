@@ -242,6 +242,14 @@ def test_paragraphs_left_open_as_html_4_allows_are_read_one_by_one_and_comments_
     assert "draft" not in text
 
 
+def test_the_pages_title_leads_unless_its_first_block_says_it() -> None:
+    def text_of(body: str) -> str:
+        return document_text(f"<html><head><title>Plan</title></head><body>{body}".encode(), name="x.html")
+
+    assert text_of("<p>Planners will meet.</p>") == "Plan\n\nPlanners will meet.\n"
+    assert text_of("<h1>Plan</h1><p>We will act.</p>") == "Plan\n\nWe will act.\n"
+
+
 def test_a_page_nested_thousands_deep_is_refused_in_one_line() -> None:
     page = "<html><body>" + "<div>" * 20_000 + "<p>The Ministry will act.</p>" + "</div>" * 20_000
 

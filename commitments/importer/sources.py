@@ -328,7 +328,8 @@ def html_to_text(html: str, *, name: str = "the page") -> str:
         root = _text_holder(root)
     blocks = list(_blocks(root))
     title = _SPACES.sub(" ", soup.title.get_text(" ")).strip() if soup.title else ""
-    if title and (not blocks or title not in blocks[0]):
+    # The page's <title> leads, unless its first block already says it ("T" is not in "The …").
+    if title and (not blocks or not re.search(rf"(?<!\w){re.escape(title)}(?!\w)", blocks[0])):
         blocks.insert(0, title)
     return "\n\n".join(blocks) + "\n"
 
