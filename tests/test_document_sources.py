@@ -250,6 +250,14 @@ def test_the_pages_title_leads_unless_its_first_block_says_it() -> None:
     assert text_of("<h1>Plan</h1><p>We will act.</p>") == "Plan\n\nWe will act.\n"
 
 
+def test_a_page_without_text_is_refused_for_that() -> None:
+    with pytest.raises(DocumentError, match=r"^cannot read blank\.html: the page has no text$"):
+        document_text(
+            b"<html><body><nav><a href='/'>Home</a></nav><script>x()</script></body></html>",
+            name="blank.html",
+        )
+
+
 def test_a_page_nested_thousands_deep_is_refused_in_one_line() -> None:
     page = "<html><body>" + "<div>" * 20_000 + "<p>The Ministry will act.</p>" + "</div>" * 20_000
 

@@ -73,14 +73,19 @@ def read_document(path: str | os.PathLike[str], *, encoding: str | None = None) 
 
 def document_text(data: bytes, *, name: str, encoding: str | None = None) -> str:
     """The text of a document given as bytes (an upload, a file): see the module docstring."""
+    page = False
     if data.startswith(b"%PDF-"):
         text = pdf_to_text(data, name=name)
     elif Path(name).suffix.lower() in HTML_SUFFIXES or _HTML_START.match(data[:2048]):
+        page = True
         text = html_to_text(decode_text(data, name=name, encoding=encoding, markup=True), name=name)
     else:
         text = decode_text(data, name=name, encoding=encoding)
     if not text.strip():
-        reason = "the file is empty" if not data else "the file contains only whitespace"
+        if not data.strip():
+            reason = "the file is empty" if not data else "the file contains only whitespace"
+        else:
+            reason = "the page has no text" if page else "the file contains only whitespace"
         raise DocumentError(f"cannot read {name}: {reason}")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if controls > max(8, len(text) // 200):
