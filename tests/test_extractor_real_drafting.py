@@ -55,6 +55,7 @@ def found(body: str) -> list[str]:
         "To adopt an agile approach we will need to educate and equip our staff.",
         "We will need to be able to publish data weekly.",
         "The Ministry has reviewed the rules that were in force and will publish new ones, simpler ones.",
+        "We have launched a $300 million scheme, with 3 000 fast chargers to be provided by the end of 2028.",
     ],
 )
 def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) -> None:
@@ -113,6 +114,8 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "This transformation will not succeed without the private sector.",
         "A publication scheme sets out classes of information a public authority will publish.",
         "We have already launched many programs that have paved the way and will help us achieve it.",
+        "Prices rose in 2020, with more rises to be expected in 2021.",
+        "The Ministry approved the plan, with construction to be completed soon.",
     ],
 )
 def test_what_only_looks_like_a_promise_is_not_a_commitment(sentence: str) -> None:

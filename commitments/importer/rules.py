@@ -497,7 +497,20 @@ def classify(sentence: str, previous: str | None = None) -> str | None:
         rule = _classify_at(s, modal, previous)
         if rule is not None or (position == 0 and modal.bare):
             return rule
+    if _DONE_BY_DATE_RE.search(s):
+        return "prose-to-be-done"  # "We have launched a scheme, with 3 000 chargers to be provided by 2028"
     return None
+
+
+# What an act already taken goes on to deliver, by a date: "…, with an additional 3 000 fast chargers
+# to be provided by the end of 2028" (a bare "to be provided" with no date states no promise, and
+# "with more rises to be expected in 2021" foresees).
+_DONE_BY_DATE_RE = re.compile(
+    r",\s+with\s+[^,;]{1,80}?\s+to\s+be\s+(?:\w+ly\s+)?"
+    r"(?!(?:expected|anticipated|forecast|projected|estimated|predicted|seen|felt|known)\b)"
+    r"[a-z]+(?:ed|en|wn|t)\s+(?:[a-z]+\s+)?"
+    r"(?:by|before|within|in)\s+(?:the\s+end\s+of\s+|early\s+|mid-|late\s+)?(?:[A-Za-z]+\s+)?(?:19|20)\d\d\b"
+)
 
 
 # A new independent clause: "…; the Ministry will …", "…, and the Government will …", "… and, as part
