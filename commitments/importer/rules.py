@@ -101,7 +101,7 @@ _EFFECT_VERBS = words(
     become remain play represent mark signal usher open attract generate produce create yield ensure
     inform complement reflect underpin shape unlock unleash spur drive foster require need take cost
     match account spark stimulate fuel trigger support transform improve strengthen boost increase reduce
-    facilitate assist come show provide offer illustrate display place impose"""
+    facilitate assist come show provide offer illustrate display place impose guarantee integrate"""
 )
 # "This will include X" elaborates a promise instead of stating a consequence.
 ELABORATION_VERBS = words(
@@ -169,7 +169,7 @@ DEMONSTRATIVE_RE = re.compile(
 )
 _DOC_SELF_RE = re.compile(
     r"\b(?:white\s+paper|paper|document|report|chapter|section|part|annex|publication|outline|plan|"
-    r"charter|agenda|strategy|strategies|guidelines?|guidance|code|framework|toolkit|playbook|catalog|"
+    r"charter|agenda|strategy|strategies|guidelines?|guidance|code|framework|toolkit|playbook|catalog|standard|"
     r"catalogue|statement)s?\b",
     re.IGNORECASE,
 )
