@@ -242,6 +242,18 @@ def test_paragraphs_left_open_as_html_4_allows_are_read_one_by_one_and_comments_
     assert "draft" not in text
 
 
+def test_a_table_of_actions_whose_cells_hold_paragraphs_stays_a_table() -> None:
+    cell = "<td><p>Publish the inventory.</p><p>Agencies report on it.</p><p>OMB reviews it.</p></td>"
+    rows = "".join(f"<tr><td>Action {n}</td>{cell}<td>June 2027</td></tr>" for n in range(1, 5))
+    page = f"<html><body><main><table><tr><th>Action</th><th>What</th><th>When</th></tr>{rows}</table></main>"
+
+    text = document_text(page.encode("utf-8"), name="actions.html")
+
+    assert text.splitlines()[2] == (
+        "Action 1 | Publish the inventory. Agencies report on it. OMB reviews it. | June 2027"
+    )
+
+
 def test_the_pages_title_leads_unless_its_first_block_says_it() -> None:
     def text_of(body: str) -> str:
         return document_text(f"<html><head><title>Plan</title></head><body>{body}".encode(), name="x.html")

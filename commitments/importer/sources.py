@@ -250,6 +250,7 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _SECTION_HEADINGS = ["h2", "h3", "h4", "h5", "h6"]
 _PROSE_BLOCKS = ["p", "div", "ul", "ol", "blockquote"]
 _LAYOUT_MOST_PROSE_BLOCKS = 3
+_LAYOUT_MOST_ROWS = 3
 _BLOCKS = _HEADINGS | {
     "p",
     "div",
@@ -454,10 +455,14 @@ def _blocks(node: Tag) -> Iterator[str]:
 
 
 def _lays_out_page(cell: Tag) -> bool:
-    """A cell of a table that lays out the page rather than one of data: it holds headings, a table
-    of its own or several paragraphs (a data table's cell holds a value or a paragraph or two)."""
+    """A cell of a table that lays out the page rather than one of data: it holds headings or a table
+    of its own, or, in a table of a few rows, several paragraphs (a data table's cell holds a value or
+    a paragraph or two, and the table runs to many rows)."""
     if cell.find(_HEADINGS) or cell.find("table"):
         return True
+    table = cell.find_parent("table")
+    if table is not None and len(table.find_all("tr", limit=_LAYOUT_MOST_ROWS + 1)) > _LAYOUT_MOST_ROWS:
+        return False
     return len(cell.find_all(_PROSE_BLOCKS, limit=_LAYOUT_MOST_PROSE_BLOCKS)) >= _LAYOUT_MOST_PROSE_BLOCKS
 
 
