@@ -517,6 +517,19 @@ def test_title_is_the_most_prominent_early_line() -> None:
     assert [s.heading for s in doc.sections] == ["Preamble"]
 
 
+def test_a_long_banner_in_capitals_is_not_the_title_and_a_contents_entry_may_ask_a_question() -> None:
+    doc = extract(
+        "A European Strategy for Data\n\n"
+        "COMMUNICATION FROM THE COMMISSION TO THE EUROPEAN PARLIAMENT, THE COUNCIL, THE EUROPEAN ECONOMIC "
+        "AND SOCIAL COMMITTEE AND THE COMMITTEE OF THE REGIONS\n\n"
+        "Contents\n1. Introduction\n2. What is at stake?\n3. The strategy\n\n"
+        "1. Introduction\n\nData is everywhere.\n\n2. What is at stake?\n\nMuch.\n\n"
+        "3. The strategy\n\nThe Commission will act.\n"
+    )
+    assert doc.title == "A European Strategy for Data"
+    assert [s.heading for s in doc.sections] == ["1. Introduction", "2. What is at stake?", "3. The strategy"]
+
+
 def test_document_without_title_or_headings() -> None:
     doc = extract("The Ministry will build new substations in the southern region.\n")
     assert (doc.title, doc.sections) == (None, ())

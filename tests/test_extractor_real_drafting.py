@@ -567,6 +567,15 @@ def test_milestone_rows_that_bind_a_body_are_commitments_and_encouraged_ones_are
     ]
 
 
+@pytest.mark.parametrize("label", ["Key actions", "Next steps", "Our commitments"])
+def test_a_label_naming_actions_leads_in_its_list_without_a_colon(label: str) -> None:
+    assert found(
+        f"{label}\n- Propose a framework for common data spaces, Q4 2020\n"
+        "- Adopt an act on data-sets, Q1 2021\n\n"
+        "Past work\n- Adopted a strategy, 2018\n"
+    ) == ["Propose a framework for common data spaces, Q4 2020", "Adopt an act on data-sets, Q1 2021"]
+
+
 def test_a_repeated_commitment_is_reported_once_where_it_first_appears() -> None:
     assert found(
         "The Ministry will publish all court data by 2027.\n\n"

@@ -76,6 +76,8 @@ _PUBLISHER_RE = re.compile(
     r"published|issued|prepared|released|translated)\b"
 )
 _MODAL_RE = re.compile(r"\b(?:will|shall)\b")
+# A title longer than this is a banner, an address line or a quotation, not the document's name.
+_TITLE_MOST_WORDS = 16
 _TITLE_WORD_RE = re.compile(
     r"(?i)\b(?:plan|program|programme|strategy|white\s+paper|outline|report|perspective|policy|agenda|"
     r"vision|framework|roadmap|blueprint)\b"
@@ -102,6 +104,8 @@ def _front_matter(lines: list[Line], reader: LayoutReader) -> tuple[str | None, 
             continue
         if DATE_LINE_RE.match(s) or not any(c.isalpha() for c in s):
             continue
+        if len(s.split()) > _TITLE_MOST_WORDS:
+            continue  # "COMMUNICATION FROM THE COMMISSION TO THE EUROPEAN PARLIAMENT, THE COUNCIL, …"
         score = len(s) + (30 if ":" in s else 0) + (15 if _TITLE_WORD_RE.search(s) else 0)
         if _PUBLISHER_RE.search(s) and ":" not in s and not _TITLE_WORD_RE.search(s):
             score -= 60
@@ -136,6 +140,7 @@ class _Lead:
     forward: bool
     level: int
     promises: bool = False  # the lead-in is a commitment of its own
+    label: bool = False  # "Key actions" set without a colon: it leads in the list under it, no further
 
 
 @dataclass(slots=True)
@@ -227,6 +232,12 @@ def _display_cuts(clean: str, display: frozenset[str]) -> list[int]:
 
 
 _SENTENCE_END_RE = re.compile(r"[.!?]")
+# A label naming what its list holds, set without a colon: "Key actions", "Next steps", "Our commitments".
+_TASK_LABEL_RE = re.compile(
+    r"(?:(?:key|main|major|next|planned|proposed|priority|our|new|further|concrete|specific|immediate)\s+){0,2}"
+    r"(?:actions|measures|steps|commitments|deliverables|initiatives|tasks|activities)",
+    re.IGNORECASE,
+)
 # The next section's heading, a short phrase opening with a verb in -ing, run on to the end of a pull
 # quote set in capitals ("… WE WILL STRENGTHEN OUR FAMILIES, DEVELOPING OUR CHILDREN'S CHARACTER").
 _GLUED_GERUND_HEADING_RE = re.compile(
@@ -399,6 +410,9 @@ class _Extractor:
         promised_before = self.closed_on_promise
         _, (a, b) = self._sentences(clean, offsets, None)
         lead_text = clean[a:b].strip()
+        label = bool(_TASK_LABEL_RE.fullmatch(lead_text))
+        if label:
+            lead_text += ":"  # "Key actions" set above its list, as a label: it leads in like "Key actions:"
         if items.introduces_principles(lead_text):
             self.principles = ""
         elif lead_text.endswith(":"):
@@ -407,7 +421,7 @@ class _Extractor:
             forward = items.is_forward_lead(lead_text)
             if not forward and promised_before and items.elaborates_previous(lead_text):
                 forward = True  # "Agencies will co-design services. / This means: / - accelerating …"
-            if forward and items.introduces_only(lead_text):
+            if forward and items.introduces_only(lead_text) and not label:
                 self.promised = _Lead(lead_text, True, len(self.stack))
             elif not forward and self.promised is not None and items.is_fragment(lead_text):
                 # "We will take 20 actions, grouped under four themes:" / "Transforming our services" /
@@ -416,7 +430,7 @@ class _Extractor:
             promises = (
                 forward and not items.introduces_only(lead_text) and rules.classify(lead_text) is not None
             )
-            self.lead = _Lead(lead_text, forward, len(self.stack), promises)
+            self.lead = _Lead(lead_text, forward, len(self.stack), promises, label)
             self.held = None
         else:
             self.lead = None
@@ -454,7 +468,7 @@ class _Extractor:
                         del levels[position + 1 :]
                         return level
         lead: _Lead | None = self.lead
-        if lead is not None and lead.forward:
+        if lead is not None and lead.forward and not lead.label:
             self.held = (lead, block.marker, block.indent)
         elif lead is None and self.held is not None:
             held, marker, indent = self.held

@@ -155,6 +155,7 @@ _ENTRY_LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 _ENTRY_MOST_WORDS = 16
+_SENTENCE_END_RE = re.compile(r"[.;!][\"'”’)\]]*$")
 
 
 def _entry_key(text: str) -> str:
@@ -181,8 +182,8 @@ def mark_table_of_contents(lines: list[Line]) -> None:
             key = _entry_key(text)
             if entries and key == first_key:
                 break  # the body starts over with the first entry's heading
-            if len(text.split()) > _ENTRY_MOST_WORDS or _TERMINAL_RE.search(text) or not key:
-                break
+            if len(text.split()) > _ENTRY_MOST_WORDS or _SENTENCE_END_RE.search(text) or not key:
+                break  # a sentence: the body has begun ("2. What is at stake?" is still an entry)
             if not entries:
                 first_key = key
             entries.append(following)
