@@ -58,6 +58,7 @@ def found(body: str) -> list[str]:
         "We have launched a $300 million scheme, with 3 000 fast chargers to be provided by the end of 2028.",
         "The Government will guarantee access to broadband for every household.",
         "The Standards Council will publish new rules by 2027.",
+        "The Ministry will continue to evolve its services.",
     ],
 )
 def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) -> None:
@@ -117,6 +118,8 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "A publication scheme sets out classes of information a public authority will publish.",
         "We have already launched many programs that have paved the way and will help us achieve it.",
         "Prices rose in 2020, with more rises to be expected in 2021.",
+        "Cyber threats will continue to evolve.",
+        "The threat landscape will change rapidly.",
         "Accessibility Standards will guarantee all New Zealanders can access government services.",
         "Payday filing will, over time, better integrate the tax system into businesses' processes.",
         "The Ministry approved the plan, with construction to be completed soon.",

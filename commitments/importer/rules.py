@@ -634,7 +634,7 @@ _NOT_WITHOUT_RE = re.compile(
 _TIME_SUBJECTS = words("future world decade decades century era age years months times")
 _CHANGE_VERBS = words(
     """grow rise increase decrease decline fall drop expand shrink accelerate slow worsen double triple
-    climb soar surge"""
+    climb soar surge evolve change intensify persist diversify multiply spread"""
 )
 _TREND_RE = re.compile(
     r"\s+(?:\w+ly\s+)?(?:continue\s+to\s+|keep\s+)?(?P<verb>[a-z]+)\b(?P<rest>[^.;]{0,30})"
