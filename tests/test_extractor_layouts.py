@@ -507,6 +507,37 @@ def test_a_contents_heading_over_lines_that_never_come_back_stays_a_heading() ->
     assert texts(doc) == ["The Ministry will publish what the kit contains."]
 
 
+def test_action_headings_nest_under_the_group_titles_that_head_their_runs() -> None:
+    doc = extract(
+        "Action Plan\n\nThis plan sets out three actions.\n\nChapter 1 Actions\n\n"
+        "Agency Actions\n\nAgencies act.\n\nAction 1: Identify Data Needs\n\n"
+        "Agencies will identify their data needs.\n\nAction 2: Assess Capacity\n\n"
+        "Agencies will assess it.\n\n"
+        "Shared Solution Actions\n\nShared work.\n\nAction 3: Develop a Repository\n\nGSA will build it.\n"
+    )
+    group = ("Chapter 1 Actions", "Agency Actions")
+    shared = ("Chapter 1 Actions", "Shared Solution Actions")
+    assert [s.path for s in doc.sections] == [
+        group[:1],
+        group,
+        (*group, "Action 1: Identify Data Needs"),
+        (*group, "Action 2: Assess Capacity"),
+        shared,
+        (*shared, "Action 3: Develop a Repository"),
+    ]
+    assert doc.commitments[2].section == (*shared, "Action 3: Develop a Repository")
+
+
+def test_a_run_of_action_lines_with_nothing_between_is_a_list_not_empty_sections() -> None:
+    doc = extract(
+        "Plan\n\nChapter 1 Data\n\nThe Ministry will:\n\n"
+        "Action 1: Establish a national data office by 2027\n\nAction 2: Publish a data inventory by 2028\n\n"
+        "Chapter 2 Money\n\nText.\n"
+    )
+    assert [s.heading for s in doc.sections] == ["Chapter 1 Data", "Chapter 2 Money"]
+    assert texts(doc) == ["Establish a national data office by 2027", "Publish a data inventory by 2028"]
+
+
 def test_title_is_the_most_prominent_early_line() -> None:
     doc = extract(
         "In Their Own Words\n\nChina's Space Program: A 2021 "

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from commitments.importer.text import Line, ends_open, ends_terminal, is_page_number, words
 
 _KEYWORD_HEADING_RE = re.compile(
-    r"(?P<kw>(?i:part|chapter|section|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
+    r"(?P<kw>(?i:part|chapter|section|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy|action))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
     r"(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty))(?![\w.])\.?(?:\s*[:.\-–—]\s*|\s+|$)(?P<title>.*)"
 )
@@ -49,8 +49,13 @@ KNOWN_TOP_HEADINGS = words(
     annex annexes appendix appendices references glossary acknowledgements acknowledgments contents
     postscript overview background"""
 ) | {"executive summary", "table of contents", "concluding remarks", "closing remarks", "final remarks"}
+# Keyword headings that a document may also list one per line, with nothing between them: a run of
+# "Goal 1: …" / "Goal 2: …" is a list, not a run of empty sections.
+_LISTED_KINDS = words("goal objective pillar priority theme outcome strategy action")
+
+
 KEYWORD_KINDS = words(
-    """part chapter section annex appendix goal objective pillar priority theme outcome strategy"""
+    """part chapter section annex appendix goal objective pillar priority theme outcome strategy action"""
 )
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
@@ -278,6 +283,28 @@ class LayoutReader:
         other_prefix, other_position = _ordinal(kind, other_number)
         return prefix == other_prefix and other_position == position + 1
 
+    def listed_entry(self, index: int) -> tuple[str, str, int] | None:
+        """(marker kind, number, length of the label) when the line is one of a run of keyword
+        entries with nothing between them ("Action 1: Establish …" / "Action 2: Publish …"): a list,
+        each entry an item, not a run of empty sections."""
+        s = self.lines[index].text
+        shape = self.numbered_heading(s)
+        if shape is None or shape[0] not in _LISTED_KINDS or not shape[1].isdigit():
+            return None
+        kind, number, title = shape
+        neighbours = (self._next_content(index), self._previous_content(index))
+        for neighbour, step in zip(neighbours, (1, -1), strict=True):
+            other = self.numbered_heading(self.lines[neighbour].text) if neighbour is not None else None
+            if other is not None and other[0] == kind and other[1] == str(int(number) + step):
+                return f"kw-{kind}", number, (len(s) - len(title)) if title else len(s)
+        return None
+
+    def _previous_content(self, index: int) -> int | None:
+        for j in range(index - 1, -1, -1):
+            if not self.lines[j].blank and not self.lines[j].noise:
+                return j
+        return None
+
     def _heading_at(self, index: int, blank_before: bool) -> tuple[Heading, int] | None:
         """The heading starting at line ``index`` and the index of its last line, if it is one."""
         line = self.lines[index]
@@ -289,6 +316,8 @@ class LayoutReader:
             keyword = kind in KEYWORD_KINDS or kind == "callout"
             if not keyword and nxt == index + 1 and self.lines[nxt].text[:1].islower():
                 return None  # the next line continues it: a wrapped numbered paragraph
+            if self.listed_entry(index) is not None:
+                return None  # "Action 1: Establish …" / "Action 2: Publish …": a list of actions
             if (
                 not keyword
                 and nxt == index + 1
@@ -518,7 +547,7 @@ class LayoutReader:
                 index = last + 1
                 blank_before = False
                 continue
-            bullet = bullet_at(line.text) or self.two_digit_entry(line.text)
+            bullet = bullet_at(line.text) or self.two_digit_entry(line.text) or self.listed_entry(index)
             if bullet is not None:
                 kind, number, marker_length = bullet
                 current = Block("item", marker=kind, indent=line.indent, number=number)

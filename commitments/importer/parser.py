@@ -232,6 +232,18 @@ def _display_cuts(clean: str, display: frozenset[str]) -> list[int]:
 
 
 _SENTENCE_END_RE = re.compile(r"[.!?]")
+
+
+def _same_group(title: str, earlier: str) -> bool:
+    """Whether two headings title groups alike: the same last word ("Agency Actions", "Shared
+    Solution Actions")."""
+    last, earlier_last = (
+        rules.WORD_RE.findall(title.lower())[-1:],
+        rules.WORD_RE.findall(earlier.lower())[-1:],
+    )
+    return bool(last) and last == earlier_last and len(last[0]) > 3
+
+
 # A label naming what its list holds, set without a colon: "Key actions", "Next steps", "Our commitments".
 _TASK_LABEL_RE = re.compile(
     r"(?:(?:key|main|major|next|planned|proposed|priority|our|new|further|concrete|specific|immediate)\s+){0,2}"
@@ -317,6 +329,14 @@ class _Extractor:
         elif kind == "plain":
             if self.stack and self.stack[-1][0] == "plain":
                 self.stack.pop()
+            else:
+                # "Agency Actions" / "Action 1: …" … "Action 6: …" / "Community of Practice Actions":
+                # a title like the one over a run of numbered headings closes that run and stands
+                # beside it.
+                for position, (earlier_kind, earlier) in enumerate(self.stack):
+                    if earlier_kind == "plain" and _same_group(heading.text, earlier):
+                        del self.stack[position:]
+                        break
         elif kind in kinds:
             del self.stack[kinds.index(kind) :]
         elif self.stack and self.stack[0][0] == "top" and kind in _TOP_LEVEL_KINDS:
