@@ -501,6 +501,15 @@ def test_codes_dates_and_single_letters_are_not_headings() -> None:
     assert [s.heading for s in doc.sections] == ["Foreword", "Chapter 1 Access"]
 
 
+def test_a_contents_heading_after_its_name_in_another_language_opens_a_table_of_contents() -> None:
+    doc = extract(
+        "Strategy for a Digital Public Service\n\nNgā ihirangi Contents\n\n4 Kupu whakataki Foreword\n\n"
+        "8 Ngā huanga Outcomes\n\nKupu whakataki Foreword\n\nWe care.\n\nNgā huanga Outcomes\n\n"
+        "Agencies will share their data.\n"
+    )
+    assert [s.heading for s in doc.sections] == ["Kupu whakataki Foreword", "Ngā huanga Outcomes"]
+
+
 def test_a_contents_heading_over_lines_that_never_come_back_stays_a_heading() -> None:
     doc = extract("Contents\n\nWater\n\nSoil\n\nAir\n\nThe Ministry will publish what the kit contains.\n")
     assert [s.heading for s in doc.sections][:1] == ["Contents"]

@@ -147,7 +147,9 @@ def mark_page_furniture(lines: list[Line], protected: set[int]) -> None:
             lines[index].noise = True
 
 
-_CONTENTS_HEADING_RE = re.compile(r"(?:table\s+of\s+)?contents\s*:?", re.IGNORECASE)
+# "Contents", "Table of contents", and the same after its name in another language ("Ngā ihirangi
+# Contents").
+_CONTENTS_HEADING_RE = re.compile(r"(?:[^\W\d]+\s+){0,3}?(?:table\s+of\s+)?contents\s*:?", re.IGNORECASE)
 # How a heading is numbered or labelled ("1.", "Chapter 1", "Annex A –", "II."), which its entry in
 # the contents may print otherwise.
 _ENTRY_LABEL_RE = re.compile(
