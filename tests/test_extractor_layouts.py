@@ -492,6 +492,19 @@ def test_a_table_of_contents_is_not_read_as_the_documents_headings() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "signature",
+    ["Rt Hon Chris Grayling MP, 20 December 2012", "Hon Kris Faafoi Minister of Government Digital Services"],
+)
+def test_the_signature_under_a_foreword_is_not_a_heading(signature: str) -> None:
+    long = "and the services " * 8  # paragraphs wider than any wrap width
+    doc = extract(
+        f"A Plan\n\nForeword\n\nWe will modernise our courts {long}we run.\n\n{signature}\n\n"
+        f"Theme 01 Transforming our services\n\nWe will build digital services {long}for users.\n"
+    )
+    assert [s.heading for s in doc.sections] == ["Foreword", "Theme 01 Transforming our services"]
+
+
 def test_codes_dates_and_single_letters_are_not_headings() -> None:
     doc = extract(
         "A Plan for Water\n\nCm 8353\n\nJune 2012\n\nISBN: 9780101835329\n\nForeword\n\nWe care.\n\n"

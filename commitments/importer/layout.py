@@ -182,6 +182,13 @@ DATE_LINE_RE = re.compile(
 )
 
 
+# A signature under a foreword: an honorific, a member's letters, or the date it was signed.
+_SIGNATURE_RE = re.compile(
+    r"^(?:the\s+)?(?:rt\.?\s+)?hon\.?\s|\bMP\b|,\s*\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{4}",
+    re.IGNORECASE,
+)
+
+
 def plain_heading_shaped(s: str) -> bool:
     """An unnumbered heading: a short line in title case, or a known one ("Preamble", "Conclusion")."""
     if s.lower().strip(" :") in KNOWN_TOP_HEADINGS:
@@ -192,6 +199,8 @@ def plain_heading_shaped(s: str) -> bool:
     letters = sum(c.isalpha() for c in s)
     if letters < 2 or letters <= sum(c.isdigit() for c in s) or DATE_LINE_RE.match(s.strip()):
         return False  # "Y" and "N" in a flow chart, "ISBN: 9780101835329", "Cm 8353", "June 2012"
+    if _SIGNATURE_RE.search(s):
+        return False  # "Rt Hon Chris Grayling MP, 20 December 2012": who signed the foreword
     if _MODAL_WORD_RE.search(s.lower()) or bullet_at(s) or is_page_number(s):
         return False
     return title_case_ratio(s) >= 0.6
