@@ -59,6 +59,7 @@ def found(body: str) -> list[str]:
         "The Government will guarantee access to broadband for every household.",
         "The Standards Council will publish new rules by 2027.",
         "The Ministry will continue to evolve its services.",
+        "A playbook and use cases for this action will be available at resources.data.gov.",
     ],
 )
 def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) -> None:

@@ -667,6 +667,12 @@ _APPLIES_RE = re.compile(r"\s+(?:apply|be\s+used)\W*$", re.IGNORECASE)
 # A deliverable promised for a time: "… will be available during autumn 2012", "… will be operational
 # by 2027". The time makes it a promise, whatever the subject ("This tool", "The new register").
 _READY_WORDS = words("available ready operational live online accessible complete completed open")
+# Or for a place on the web: "… will be available at resources.data.gov".
+_AT_ADDRESS_RE = re.compile(
+    r"\b(?:available|accessible|published|online|live)\s+(?:at|on|through|via|from)\s+"
+    r"(?:https?://|www\.|[\w-]+(?:\.[\w-]+)*\.(?:gov|org|int|eu)\b|[\w-]+(?:\.[\w-]+)*\.gov\.[a-z]{2}\b)",
+    re.IGNORECASE,
+)
 _WHEN_RE = re.compile(
     r"\b(?:by|in|during|from|before|until|within)\s+(?:the\s+(?:end|autumn|spring|summer|winter|start|first|"
     r"second|third|fourth)\b[^.;]{0,30}?)?(?:(?:early|mid|late)[\s-]+)?(?:(?:19|20)\d\d|january|february|march|"
@@ -728,7 +734,11 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     if modal.kind == "intention":
         return "prose-intention"  # the possessive says who intends: no subject to test
     verb, following = verb_after(s, modal.end)
-    if verb == "be" and following in _READY_WORDS and _WHEN_RE.search(s, modal.end):
+    if (
+        verb == "be"
+        and following in _READY_WORDS
+        and (_WHEN_RE.search(s, modal.end) or _AT_ADDRESS_RE.search(s))
+    ):
         return "prose-will-be-ready"  # "This crowdsourcing tool will be available during autumn 2012."
     verb, following = verb_after(s, modal.end)
     if not verb or verb in {"should", "may", "might", "could", "can", "would"}:
