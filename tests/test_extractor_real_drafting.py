@@ -60,6 +60,7 @@ def found(body: str) -> list[str]:
         "The Standards Council will publish new rules by 2027.",
         "The Ministry will continue to evolve its services.",
         "A playbook and use cases for this action will be available at resources.data.gov.",
+        "The scheme will be run by the Ministry of Health.",
     ],
 )
 def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) -> None:
@@ -120,6 +121,7 @@ def test_a_promise_as_real_documents_phrase_it_is_a_commitment(sentence: str) ->
         "We have already launched many programs that have paved the way and will help us achieve it.",
         "Prices rose in 2020, with more rises to be expected in 2021.",
         "Cyber threats will continue to evolve.",
+        "Clear signage will be put up by permitted restaurants, so that customers know dogs are allowed.",
         "The threat landscape will change rapidly.",
         "Accessibility Standards will guarantee all New Zealanders can access government services.",
         "Payday filing will, over time, better integrate the tax system into businesses' processes.",

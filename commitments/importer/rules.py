@@ -552,6 +552,13 @@ def _pronoun_stands_for_actor(previous: str) -> bool:
     return lowered in {"this", "these"} and classify(previous) is not None
 
 
+# A passive whose agent is outside government: "… will be put up by permitted restaurants".
+_BY_THIRD_PARTY_RE = re.compile(
+    r"\s+be\s+(?:\w+ly\s+)?[a-z]+(?:ed|en|t)(?:\s+(?:up|out|in|on|off))?\s+by\s+(?:the\s+|its\s+|their\s+)?"
+    r"(?:[a-z-]+\s+){0,2}(?:restaurants|shops|operators|owners|businesses|companies|firms|developers|employers|"
+    r"landlords|residents|applicants|households|customers|passengers|patients|parents|visitors)\b",
+    re.IGNORECASE,
+)
 _BY_ACTOR_RE = re.compile(
     r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,8}?(?:government|ministry|department|agency|commission|council|"
     r"office|authority|bureau|administration|secretariat|committee)\b",
@@ -829,6 +836,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     head = head_noun([w.lower() for w in WORD_RE.findall(subject)] or [""])
     if passive and head in _OUTCOME_NOUNS and not _BY_MEANS_RE.match(s, modal.end):
         return None  # "The majority of the benefits will be achieved by 2030": an outcome foreseen
+    if passive and _BY_THIRD_PARTY_RE.match(s, modal.end):
+        return None  # "Clear signage will be put up by permitted restaurants": what others will do
     if head in _TIME_SUBJECTS and not passive:
         return None  # "The future will be Open.", "The next decade will see …": a prediction
     if not actor and _changes_by_itself(s, modal.end):
