@@ -505,6 +505,23 @@ def test_the_signature_under_a_foreword_is_not_a_heading(signature: str) -> None
     assert [s.heading for s in doc.sections] == ["Foreword", "Theme 01 Transforming our services"]
 
 
+def test_the_office_under_a_forewords_heading_is_its_byline_not_a_heading() -> None:
+    long = "and the services " * 8  # paragraphs wider than any wrap width
+    doc = extract(
+        f"A Plan\n\nThis plan sets out {long}we run.\n\nForeword by the Rt Hon. Francis Maude\n\n"
+        f"Minister for the Cabinet Office and Paymaster General\n\nWe will open up data {long}for all.\n\n"
+        f"Glossary\n\nData means {long}facts.\n\n"
+        f"Minister for Data\n\nThe Minister for Data is {long}a post.\n"
+    )
+    # An office heading that follows a paragraph is a section of its own.
+    assert [s.heading for s in doc.sections] == [
+        "Foreword by the Rt Hon. Francis Maude",
+        "Glossary",
+        "Minister for Data",
+    ]
+    assert doc.commitments[0].section == ("Foreword by the Rt Hon. Francis Maude",)
+
+
 def test_codes_dates_and_single_letters_are_not_headings() -> None:
     doc = extract(
         "A Plan for Water\n\nCm 8353\n\nJune 2012\n\nISBN: 9780101835329\n\nForeword\n\nWe care.\n\n"

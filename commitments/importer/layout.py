@@ -182,6 +182,13 @@ DATE_LINE_RE = re.compile(
 )
 
 
+# An office held, opening the line under a heading: the author's byline ("Minister for the Cabinet Office
+# and Paymaster General" under "Foreword by …").
+_OFFICE_RE = re.compile(
+    r"(?:minister|secretary|chancellor|director|chief|president|premier|commissioner|chair|chairman|"
+    r"chairperson|ambassador|governor|mayor)\b",
+    re.IGNORECASE,
+)
 # A signature under a foreword: an honorific, a member's letters, or the date it was signed.
 _SIGNATURE_RE = re.compile(
     r"^(?:the\s+)?(?:rt\.?\s+)?hon\.?\s|\bMP\b|,\s*\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{4}",
@@ -387,6 +394,10 @@ class LayoutReader:
             return Heading(kind, normalised, title.strip(" :.-–—"), " ".join(text.split()), line.start), last
         if not blank_before or not plain_heading_shaped(s):
             return None
+        if self.blocks and self.blocks[-1].kind == "heading" and _OFFICE_RE.match(s):
+            return (
+                None  # "Foreword by the Rt Hon. Francis Maude" / "Minister for the Cabinet Office": a byline
+            )
         if len(s) > self.max_plain_heading and s.lower().strip(" :") not in KNOWN_TOP_HEADINGS:
             return None
         nxt = self._next_content(index)
