@@ -175,9 +175,10 @@ def heading_shaped(title: str, *, strict: bool = False) -> bool:
     return not strict or (len(words) <= 12 and title_case_ratio(title) >= 0.5)
 
 
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 # A line that is only a date: "January 2022", "12 June 2012", "2026", "2026-2030", "06/12/2012".
 DATE_LINE_RE = re.compile(
-    r"(?i)^(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4}$"
+    rf"(?i)^(?:\d{{1,2}}\s+)?{_MONTH}\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}$"
     r"|^\d{4}(?:\s*[-–]\s*\d{4})?$|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$"
 )
 
@@ -191,7 +192,7 @@ _OFFICE_RE = re.compile(
 )
 # A signature under a foreword: an honorific, a member's letters, or the date it was signed.
 _SIGNATURE_RE = re.compile(
-    r"^(?:the\s+)?(?:rt\.?\s+)?hon\.?\s|\bMP\b|,\s*\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{4}",
+    rf"^(?:the\s+)?(?:rt\.?\s+)?hon\.?\s|\bMP\b|,\s*\d{{1,2}}\s+{_MONTH}\s+\d{{4}}",
     re.IGNORECASE,
 )
 
@@ -394,10 +395,9 @@ class LayoutReader:
             return Heading(kind, normalised, title.strip(" :.-–—"), " ".join(text.split()), line.start), last
         if not blank_before or not plain_heading_shaped(s):
             return None
+        # "Foreword by the Rt Hon. Francis Maude" / "Minister for the Cabinet Office": the byline.
         if self.blocks and self.blocks[-1].kind == "heading" and _OFFICE_RE.match(s):
-            return (
-                None  # "Foreword by the Rt Hon. Francis Maude" / "Minister for the Cabinet Office": a byline
-            )
+            return None
         if len(s) > self.max_plain_heading and s.lower().strip(" :") not in KNOWN_TOP_HEADINGS:
             return None
         nxt = self._next_content(index)

@@ -7,8 +7,8 @@ page or a PDF. The text returned is what gets stored and what every offset point
   typographic punctuation. When more than one fits, or none does, the file is refused with one line
   naming the likely encodings; `encoding=` (the commands' `--encoding`) settles it. Never mojibake.
 - HTML: the main text of the page (`<main>`, the article or the body), without navigation, scripts,
-  styles, forms or the page's own header and footer, nor (on a page that does not mark its main text)
-  the blocks its class names or its links show to be furniture; headings, paragraphs and table rows
+  styles, forms or the page's own header and footer, nor the blocks its class names or its links show
+  to be furniture (menus, share bars, headline sidebars); headings, paragraphs and table rows
   on lines of their own, list items as "- " lines, a table that lays out the page read cell by cell.
 - PDF: the text layer in reading order (each page's columns one after the other, boxed sidebars whole),
   a paragraph cut by a column or page break or a sidebar whole again and its wrapped lines joined, pages
@@ -82,10 +82,12 @@ def document_text(data: bytes, *, name: str, encoding: str | None = None) -> str
     else:
         text = decode_text(data, name=name, encoding=encoding)
     if not text.strip():
-        if not data.strip():
-            reason = "the file is empty" if not data else "the file contains only whitespace"
+        if not data:
+            reason = "the file is empty"
+        elif page and data.strip():
+            reason = "the page has no text"
         else:
-            reason = "the page has no text" if page else "the file contains only whitespace"
+            reason = "the file contains only whitespace"
         raise DocumentError(f"cannot read {name}: {reason}")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if controls > max(8, len(text) // 200):
