@@ -813,3 +813,56 @@ def test_pride_is_a_stance_not_an_act() -> None:
         "We will be proud of what our youth achieve.\n\n"
         "We will take part in the regional summit in 2027.\n"
     ) == ["We will take part in the regional summit in 2027."]
+
+
+def test_this_after_a_body_is_set_up_is_the_body_and_acts() -> None:
+    assert found(
+        "A new Linked Data Working Group will be established. This will lead the creation of the "
+        "underpinning technologies.\n\n"
+        "We are setting up a Research Board. This will oversee the programme.\n\n"
+        "A new Data Board will be established. This will help departments share data.\n\n"
+        "A new portal will be launched. This will publish the datasets.\n"
+    ) == [
+        "A new Linked Data Working Group will be established.",
+        "This will lead the creation of the underpinning technologies.",
+        "This will oversee the programme.",
+        "A new Data Board will be established.",
+        "A new portal will be launched.",
+    ]
+
+
+def test_committed_to_ensuring_that_departments_act_binds_them_and_a_state_ensured_is_a_stance() -> None:
+    assert found(
+        "We are committed to ensuring that departments report on their programmes.\n\n"
+        "The Administration is committed to ensuring that all agencies publish their data.\n\n"
+        "We are committed to ensuring that our digital services are accessible to all.\n\n"
+        "We are committed to ensuring that departments have the skills they need.\n\n"
+        "We are committed to ensuring that all Americans live in healthy communities.\n"
+    ) == [
+        "We are committed to ensuring that departments report on their programmes.",
+        "The Administration is committed to ensuring that all agencies publish their data.",
+    ]
+
+
+def test_data_made_accessible_through_a_named_site_is_a_deliverable() -> None:
+    assert found(
+        "All this new data will be accessible through a completely overhauled www.data.gov.uk site.\n\n"
+        "The statistics will be available on the new resources.data.gov portal.\n\n"
+        "All this new data will be accessible through a completely overhauled site.\n"
+    ) == [
+        "All this new data will be accessible through a completely overhauled www.data.gov.uk site.",
+        "The statistics will be available on the new resources.data.gov portal.",
+    ]
+
+
+def test_what_follows_a_step_someone_may_take_describes_a_procedure() -> None:
+    assert found(
+        "If the complainant is still dissatisfied, the complainant may ask the Office to investigate. "
+        "The Office will publish its recommendations and monitor compliance with them.\n\n"
+        "If agencies need help, they can ask the Office. "
+        "The Office will publish its guidance by June 2027.\n\n"
+        "The complainant may ask the Office to investigate. The Office will publish a new code.\n"
+    ) == [
+        "The Office will publish its guidance by June 2027.",
+        "The Office will publish a new code.",
+    ]

@@ -39,6 +39,11 @@ _COMMITTED_ACTS = (
     # "committed to building 10,000 homes / a new hospital" (not "building a caring society")
     r"(?:building|constructing|delivering|hiring|recruiting|training)\s+(?:[$£€]?\d[\d,.]*|new|an?\s+new))\b"
 )
+_BODIES_ACT = (
+    r"(?:(?:the|all|our|every|each|government|federal|public)\s+)*(?:[\w-]+\s+){0,2}?"
+    r"(?:departments?|agencies|agency|ministries|ministry|public\s+bodies|authorities)\s+"
+    r"(?!(?:are|is|be|have|has|can|could|may|remain|feel|will|would|should|must)\b)[a-z]{3,}\b"
+)
 MODAL_RE = re.compile(
     r"\b(?:(?P<will>will|shall)|(?P<plans>plans?|intends?|proposes?)\s+to"
     r"|(?:is|are|am)\s+(?:also\s+|now\s+|still\s+|\w+ly\s+)?going\s+to"
@@ -47,8 +52,11 @@ MODAL_RE = re.compile(
     r"|(?P<commits>commits?(?:\s+(?:ourselves|itself|themselves|myself))?|(?:is|are)\s+committing)\s+to"
     r"(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
     # "We are committed to publishing …": a concrete act promised. ("Committed to ensuring / supporting
-    # / working with / improving …" states a disposition, a stance.)
-    rf"|(?P<committed>(?:is|are|am|remains?)\s+(?:also\s+|firmly\s+|fully\s+)?committed\s+to(?=\s+{_COMMITTED_ACTS}))"
+    # / working with / improving …" states a disposition, a stance, save "ensuring that departments
+    # report on …", which binds the government's own bodies to act; "… that our services are
+    # accessible" is a stance again.)
+    rf"|(?P<committed>(?:is|are|am|remains?)\s+(?:also\s+|firmly\s+|fully\s+)?committed\s+to"
+    rf"(?=\s+{_COMMITTED_ACTS}|\s+ensuring\s+that\s+{_BODIES_ACT}))"
     r"|(?P<planning>(?:is|are)\s+(?:now\s+|also\s+)?(?:planning|preparing\s+to(?=\s+[a-z]+\b)))"
     # "It is the Government's intention to identify …": the possessive names who intends.
     r"|(?P<intention>(?:is|remains)\s+(?:the\s+[A-Z][\w’']*['’]s|our|the\s+government['’]s)\s+(?:firm\s+)?"
@@ -571,7 +579,40 @@ _EXISTENTIAL_DELIVERABLE_RE = re.compile(
     r"changes?\s+in\s+demand|pressure|uncertaint))",
     re.IGNORECASE,
 )
+# A body set up in the sentence before: "A new Linked Data Working Group will be established …",
+# "We are setting up a Research Board …". "This will lead …" then speaks of the body, which acts.
+_SET_UP_PASSIVE_RE = re.compile(
+    r"\b(?:will|shall)\s+be\s+(?:\w+ly\s+)?(?:established|set\s+up|created|formed|convened|constituted)\b",
+    re.IGNORECASE,
+)
+_SET_UP_ACTIVE_RE = re.compile(
+    r"\b(?:will|shall|is|are)\s+(?:\w+ly\s+|also\s+|now\s+)?(?:establish(?:ing)?|set(?:ting)?\s+up|"
+    r"creat(?:e|ing)|form(?:ing)?|conven(?:e|ing))\s+(?:a|an)\s+(?P<body>[^,;:()]{1,80}?)(?=\s*(?:[,;:(]|$|"
+    r"\s+(?:to|which|that|chaired|led|with|in|of)\b))",
+    re.IGNORECASE,
+)
+
+
+# What a thing brings about rather than does: "This will help …", "This will lead to …".
+_CONSEQUENCE_VERBS = words("help contribute benefit enable allow bring result mean make pave usher let")
+
+
+def _consequence(verb: str, following: str) -> bool:
+    return verb in _CONSEQUENCE_VERBS or (verb == "lead" and following == "to")
+
+
+def _sets_up_a_body(previous: str) -> bool:
+    s = previous.replace("’", "'").strip().rstrip(".")
+    passive = _SET_UP_PASSIVE_RE.search(s)
+    if passive:
+        return head_of(subject_of(s[: passive.start()])) in _ACTOR_WORDS - {"we", "it", "they"}
+    active = _SET_UP_ACTIVE_RE.search(s)
+    return bool(active) and head_of(active.group("body")) in _ACTOR_WORDS - {"we", "it", "they"}
+
+
 _WHICH_MEANS_RE = re.compile(r"\b(?:which\s+means|means\s+that)\b", re.IGNORECASE)
+# A sentence that opens on a condition and leaves the step to someone: "If …, the complainant may ask …".
+_MAY_ON_CONDITION_RE = re.compile(r"^(?:if|where|when|once|should)\b[^.;]*,[^.;]*\b(?:may|can)\b", re.I)
 _PERMISSIVE_RE = re.compile(r"(?<!who\s)(?<!which\s)(?<!that\s)\b(?:may|might|could|should)\b", re.IGNORECASE)
 # "…, so we'll …", "…; the Ministry will …", "… and all departments will …": a clause of its own.
 _NEW_CLAUSE_RE = re.compile(r";|,\s+(?:so|and|but|while|yet)\b|\s+and\s+(?:\w+\s+){0,3}?(?:we|all|the|it)\b")
@@ -674,9 +715,11 @@ _APPLIES_RE = re.compile(r"\s+(?:apply|be\s+used)\W*$", re.IGNORECASE)
 # A deliverable promised for a time: "… will be available during autumn 2012", "… will be operational
 # by 2027". The time makes it a promise, whatever the subject ("This tool", "The new register").
 _READY_WORDS = words("available ready operational live online accessible complete completed open")
-# Or for a place on the web: "… will be available at resources.data.gov".
+# Or for a place on the web: "… will be available at resources.data.gov", "… accessible through a
+# completely overhauled www.data.gov.uk site".
 _AT_ADDRESS_RE = re.compile(
     r"\b(?:available|accessible|published|online|live)\s+(?:at|on|through|via|from)\s+"
+    r"(?:(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,3}?)?"
     r"(?:https?://|www\.|[\w-]+(?:\.[\w-]+)*\.(?:gov|org|int|eu)\b|[\w-]+(?:\.[\w-]+)*\.gov\.[a-z]{2}\b)",
     re.IGNORECASE,
 )
@@ -734,6 +777,9 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "…, which means (that) from then on their profile will …": a consequence
     if _governs(_PERMISSIVE_RE, pre):
         return None  # "Agencies may use the tool, which will …": a will inside a may sentence
+    if previous is not None and _MAY_ON_CONDITION_RE.match(previous.strip()) and not _WHEN_RE.search(s):
+        return None  # "If … still dissatisfied, the complainant may ask OPSI to investigate. OPSI will
+        # publish its recommendations …": the next step of a procedure someone may set off
     if modal.kind in {"must", "shall"} and _UNDER_LAW_RE.match(pre.strip()):
         return None  # "Under the Paperwork Reduction Act, all agencies must …": what the law requires
     if _REPORTED_RE.search(pre):
@@ -787,7 +833,16 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     ):
         return None  # "Section 11A requires authorities to use the licence. This licence will be prescribed
         # by …": what the law the sentence before reports goes on to provide
-    if demonstrative:
+    # "A new Working Group will be established. This will lead the creation of …": the body acts.
+    stands_for_body = bool(
+        demonstrative
+        and not (demonstrative.group("rest") or "").strip()
+        and not passive
+        and not _consequence(verb, following)
+        and previous
+        and _sets_up_a_body(previous)
+    )
+    if demonstrative and not stands_for_body:
         rest = (demonstrative.group("rest") or "").strip()
         if _DOC_SELF_RE.search(rest) and verb in _DOC_VERBS:
             return None
@@ -805,7 +860,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None
     if not passive and head_of(subject) in _STUDY_NOUNS and verb in _SCOPE_VERBS:
         return None  # "The review will consider the costs of …": what a study will cover, not an act
-    actor = is_actor(subject)
+    actor = stands_for_body or is_actor(subject)
     if not passive and re.match(r"^(?:all\s+)?(?:those|anyone|everyone|people)\s+who\b", subject, re.I):
         return None  # "all those who can use them will choose to …": what people will do
     if _PRIDE_RE.match(s, modal.end):
