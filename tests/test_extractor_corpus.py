@@ -29,7 +29,7 @@ DOCUMENTS = sorted(path.stem for path in LABELS.glob("*.json"))
 # as the rules improve and drop it once the document clears the bar (docs/importing.md).
 TARGET = 0.95
 FLOORS: dict[str, tuple[float, float]] = {
-    "UK_OpenDataWhitePaper_2012": (0.98, 0.87),
+    "UK_OpenDataWhitePaper_2012": (0.98, 0.89),
 }
 
 
@@ -95,8 +95,8 @@ def test_recall_and_precision_on_the_real_corpus(name: str) -> None:
 # The publisher's own PDF of a corpus document, read through its text layer (sources.pdf_to_text): the
 # same commitments as the plain text the corpus holds. (The other kept original, the UK Open Data White
 # Paper, is set in two columns with boxed sidebars and tables, and the corpus text was rebuilt from it by
-# hand. Read column by column with its paragraphs whole again, its PDF scores 0.971 / 0.868 on the labels,
-# against 0.980 / 0.877 from the text, and finds 0.982 / 0.982 of the text's commitments; before columns and
+# hand. Read column by column with its paragraphs whole again, its PDF scores 0.971 / 0.884 on the labels,
+# against 0.980 / 0.893 from the text, and finds 0.982 / 0.982 of the text's commitments; before columns and
 # sidebars were read, 0.853 / 0.713. It is held to a floor below, PDF_FLOORS, not to the text's commitments.)
 ORIGINAL_PDFS = ["CA_SpeechFromTheThrone_2025"]
 
@@ -121,7 +121,7 @@ def test_the_publishers_pdf_gives_the_commitments_of_the_text(name: str) -> None
 # (the extractor drops that hyphen; the hand-made text kept it), and where the text ran the lines of two
 # columns together (principles 13 and 14, two cells of the Annex A table) the PDF keeps them apart, which
 # matches no label either way.
-PDF_FLOORS: dict[str, tuple[float, float]] = {"UK_OpenDataWhitePaper_2012": (0.97, 0.86)}
+PDF_FLOORS: dict[str, tuple[float, float]] = {"UK_OpenDataWhitePaper_2012": (0.97, 0.88)}
 
 
 @pytest.mark.parametrize("name", sorted(PDF_FLOORS))

@@ -866,3 +866,18 @@ def test_what_follows_a_step_someone_may_take_describes_a_procedure() -> None:
         "The Office will publish its guidance by June 2027.",
         "The Office will publish a new code.",
     ]
+
+
+def test_a_new_thing_set_against_the_current_one_and_where_data_comes_from_are_descriptions() -> None:
+    assert found(
+        "The replacement (called Stat-Explore) will build in more flexibility than the current Tabulation "
+        "Tool.\n\n"
+        "The data will be sourced primarily from the member organisations of the Public Data Group.\n\n"
+        "The new portal will publish more datasets than the current one by 2027.\n\n"
+        "We will publish more data than ever before.\n\n"
+        "Data will be collected from every school.\n"
+    ) == [
+        "The new portal will publish more datasets than the current one by 2027.",
+        "We will publish more data than ever before.",
+        "Data will be collected from every school.",
+    ]
