@@ -881,3 +881,34 @@ def test_a_new_thing_set_against_the_current_one_and_where_data_comes_from_are_d
         "We will publish more data than ever before.",
         "Data will be collected from every school.",
     ]
+
+
+def test_the_head_of_an_agency_is_an_official_bound_by_must() -> None:
+    assert found(
+        "Within 60 days, the head of each agency must designate a Chief AI Officer.\n\n"
+        "The heads of executive departments shall report to the Director within 90 days.\n"
+    ) == [
+        "Within 60 days, the head of each agency must designate a Chief AI Officer.",
+        "The heads of executive departments shall report to the Director within 90 days.",
+    ]
+
+
+def test_how_an_order_is_to_be_read_and_applied_is_not_a_commitment() -> None:
+    assert found(
+        "Nothing in this order shall be construed to impair the authority granted by law to an agency.\n\n"
+        "This order shall be implemented consistent with applicable law and subject to appropriations.\n\n"
+        "The new register will be implemented by June 2027.\n"
+    ) == ["The new register will be implemented by June 2027."]
+
+
+def test_a_memorandum_is_titled_by_its_subject_line() -> None:
+    memo = (
+        "MEMORANDUM FOR THE HEADS OF EXECUTIVE DEPARTMENTS AND AGENCIES\n\n"
+        "FROM: Jane Doe, Director\n\n"
+        "SUBJECT: Advancing Governance and Risk Management for Agency Use of Data\n\n"
+        "1. OVERVIEW\n\n"
+        "Each agency must publish a data strategy within 180 days.\n"
+    )
+    doc = extract(memo)
+    assert doc.title == "Advancing Governance and Risk Management for Agency Use of Data"
+    assert texts(doc) == ["Each agency must publish a data strategy within 180 days."]

@@ -381,3 +381,38 @@ def test_a_revision_numbers_new_commitments_with_the_documents_own_prefix(tmp_pa
     references = Commitment.objects.values_list("reference", flat=True)
     assert {reference.split("-")[0] for reference in references} == {"RIV"}
     assert Document.objects.get().reference_prefix == "RIV"
+
+
+ORDER_WITH_RUN_IN_HEADINGS = """\
+Executive Order on Water Safety
+
+By the authority vested in me, it is hereby ordered as follows:
+
+Section 1. Purpose. Safe water is a public good. This order sets out how agencies will secure it.
+
+Sec. 2. Testing Water Supplies.
+
+2.1. Drinking Water. (a) Within 90 days of this order, the Administrator shall publish a standard.
+
+(b) The heads of agencies shall report their test results to the Administrator.
+
+Sec. 3. General Provisions. (a) Nothing in this order shall be construed to impair any authority.
+
+(b) This order shall be implemented consistent with applicable law and subject to appropriations.
+"""
+
+
+def test_an_order_s_run_in_section_headings_are_sections_and_its_general_provisions_promise_nothing(
+    tmp_path: Path,
+) -> None:
+    run_import(write(tmp_path, ORDER_WITH_RUN_IN_HEADINGS), "--prefix", "EOW")
+
+    assert set(Section.objects.values_list("key", flat=True)) == {"1", "2", "2.1", "3"}
+    assert set(Section.objects.values_list("title", flat=True)) >= {"Purpose", "Testing Water Supplies"}
+    assert sorted(Commitment.objects.values_list("reference", "text")) == [
+        (
+            "EOW-2.1-01",
+            "Within 90 days of this order, the Administrator shall publish a standard.",
+        ),
+        ("EOW-2.1-02", "The heads of agencies shall report their test results to the Administrator."),
+    ]

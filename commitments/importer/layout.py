@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from commitments.importer.text import Line, ends_open, ends_terminal, is_page_number, words
 
 _KEYWORD_HEADING_RE = re.compile(
-    r"(?P<kw>(?i:part|chapter|section|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy|action))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
+    r"(?P<kw>(?i:part|chapter|section|sec\.|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy|action))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
     r"(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty))(?![\w.])\.?(?:\s*[:.\-–—]\s*|\s+|$)(?P<title>.*)"
+    r"sixteen|seventeen|eighteen|nineteen|twenty))(?!\w|\.\w)\.?(?:\s*[:.\-–—]\s*|\s+|$)(?P<title>.*)"
 )
 _NUMBERED_HEADING_RES = (
     ("decimal", re.compile(r"(?P<num>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?P<title>\S.*)")),
@@ -163,6 +163,30 @@ def title_case_ratio(s: str) -> float:
     return sum(1 for w in words if w[0].isupper()) / len(words)
 
 
+# A heading run into its first paragraph, as orders and memoranda print them: "Section 1. Purpose. Artificial
+# intelligence holds …", "Sec. 13. General Provisions. (a) Nothing in …", "4.1. Developing Guidelines. (a) …".
+_RUN_IN_HEADING_RE = re.compile(
+    r"(?P<head>(?:(?i:section|sec\.|article)\s+\d{1,3}(?:\.\d{1,3})*|\d{1,2}(?:\.\d{1,2})+)\.\s+"
+    r"(?P<title>[A-Z][^.;:!?]{0,120}?)\.)\s+(?=[A-Z(“\"])"
+)
+
+
+def split_run_in_headings(lines: list[Line]) -> list[Line]:
+    """Each run-in heading cut from its paragraph onto a line of its own, offsets kept."""
+    result: list[Line] = []
+    for line in lines:
+        match = _RUN_IN_HEADING_RE.match(line.text)
+        if match is None or not heading_shaped(match.group("title"), strict=True):
+            result.append(line)
+            continue
+        head, body = match.end("head") - 1, match.end()  # the heading without its full stop
+        result.append(
+            Line(line.start, line.start + head, line.text[:head], line.indent, line.page, line.noise)
+        )
+        result.append(Line(line.start + body, line.end, line.text[body:], line.indent, line.page, line.noise))
+    return result
+
+
 def heading_shaped(title: str, *, strict: bool = False) -> bool:
     title = title.strip()
     if not title:
@@ -262,8 +286,11 @@ class LayoutReader:
         keyword = _KEYWORD_HEADING_RE.fullmatch(s)
         if keyword:
             title = keyword.group("title").strip()
+            kind = "section" if keyword.group("kw").lower() == "sec." else keyword.group("kw").lower()
             if not title or heading_shaped(title):
-                return keyword.group("kw").lower(), keyword.group("num"), title
+                return kind, keyword.group("num"), title
+            if title.endswith(".") and heading_shaped(title[:-1], strict=True):
+                return kind, keyword.group("num"), title[:-1]  # "Sec. 4. Ensuring the Safety of AI."
             return None
         for kind, regex in _NUMBERED_HEADING_RES:
             match = regex.fullmatch(s)

@@ -21,6 +21,7 @@ from commitments.importer.layout import (
     LayoutReader,
     all_caps,
     bullet_at,
+    split_run_in_headings,
     table_cells,
 )
 from commitments.importer.text import (
@@ -84,6 +85,10 @@ _TITLE_WORD_RE = re.compile(
 )
 
 
+# A memorandum's subject line names it: "SUBJECT: Advancing Governance …" is titled by what follows.
+_SUBJECT_LABEL_RE = re.compile(r"^(?i:subject|subj|re|title)\s*:\s*(?=\S)")
+
+
 def _front_matter(lines: list[Line], reader: LayoutReader) -> tuple[str | None, int]:
     """The document title and the index of the first body line.
 
@@ -113,7 +118,7 @@ def _front_matter(lines: list[Line], reader: LayoutReader) -> tuple[str | None, 
     if not candidates:
         return None, 0
     best = max(candidates, key=lambda c: (c[0], -c[1]))[1]
-    return " ".join(lines[best].text.split()), stop
+    return _SUBJECT_LABEL_RE.sub("", " ".join(lines[best].text.split())), stop
 
 
 def _body_like(s: str, reader: LayoutReader) -> bool:
@@ -645,7 +650,7 @@ def _common_words(text: str) -> frozenset[str]:
 
 
 def _extract(text: str) -> ExtractedDocument:
-    lines = split_lines(text)
+    lines = split_run_in_headings(split_lines(text))
     reader = LayoutReader(lines, 0)
     protected = {
         index

@@ -198,7 +198,7 @@ _ACTOR_WORDS = words(
     union party committee regulator secretariat directorate institutes china organization organisation
     corporation board boards taskforce centre center institute unit panel commissioner minister ministers
     secretary officer officers steward mayor premier president program programme chair chairs chairman
-    chairperson director directors group"""
+    chairperson director directors group head heads"""
 )
 _SMALL_WORDS = words("the of and for in on at by to a an 's ’s")
 PLAN_PERIOD_RE = re.compile(
@@ -602,12 +602,13 @@ def _consequence(verb: str, following: str) -> bool:
 
 
 def _sets_up_a_body(previous: str) -> bool:
+    """Whether the sentence before sets up a body ("A new Working Group will be established")."""
     s = previous.replace("’", "'").strip().rstrip(".")
     passive = _SET_UP_PASSIVE_RE.search(s)
     if passive:
         return head_of(subject_of(s[: passive.start()])) in _ACTOR_WORDS - {"we", "it", "they"}
     active = _SET_UP_ACTIVE_RE.search(s)
-    return bool(active) and head_of(active.group("body")) in _ACTOR_WORDS - {"we", "it", "they"}
+    return active is not None and head_of(active.group("body")) in _ACTOR_WORDS - {"we", "it", "they"}
 
 
 _WHICH_MEANS_RE = re.compile(r"\b(?:which\s+means|means\s+that)\b", re.IGNORECASE)
@@ -741,6 +742,12 @@ _MAKEUP_RE = re.compile(
 )
 
 
+# The general provisions of an order or a memorandum: how it is to be read and applied.
+_BOILERPLATE_RE = re.compile(
+    r"\s+(?:not\s+)?be\s+(?:construed|interpreted|deemed)\b|\s+be\s+(?:implemented|applied|carried\s+out|"
+    r"administered)\s+(?:consistent(?:ly)?\s+with|in\s+accordance\s+with|subject\s+to)\s+(?:all\s+)?applicable\s+law",
+    re.IGNORECASE,
+)
 # A new thing set against what there is now: "… will build in more flexibility than the current
 # Tabulation Tool", "… will offer better search than is currently available".
 # "The data will be sourced primarily from the member organisations …": where it comes from.
@@ -824,6 +831,9 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "The identification of skills will be informed by …": what bears on it
     if passive and subject.lower() in {"it", "this", "they"} and _LED_BY_PERSON_RE.match(s, modal.end):
         return None  # "It will be led by Sir Tim Berners-Lee": who leads it, not an act promised
+    if passive and _BOILERPLATE_RE.match(s, modal.end):
+        return None  # "Nothing in this order shall be construed to …", "… implemented consistent with
+        # applicable law": how an instrument is to be read, not an act
     if passive and following in {"comprised", "composed", "constituted"}:
         return None  # "The Council will be comprised of senior staff": what it will consist of
     if _NOT_WITHOUT_RE.match(s, modal.end):
