@@ -912,3 +912,38 @@ def test_a_memorandum_is_titled_by_its_subject_line() -> None:
     doc = extract(memo)
     assert doc.title == "Advancing Governance and Risk Management for Agency Use of Data"
     assert texts(doc) == ["Each agency must publish a data strategy within 180 days."]
+
+
+@pytest.mark.parametrize("between", [" ", "\n\n"])
+def test_what_a_funding_promise_includes_is_promised_too(between: str) -> None:
+    assert found(
+        f"The Government will provide $1.2 billion over five years to strengthen Medicare.{between}"
+        "Funding includes:\n\n"
+        "- $358.5 million over four years to establish 58 Urgent Care Clinics\n"
+        "- $98.9 million over three years for a national health workforce plan\n\n"
+        "The cost of this measure will be partially met from savings identified in the portfolio.\n\n"
+        "The target will be met by 2030.\n"
+    ) == [
+        "The Government will provide $1.2 billion over five years to strengthen Medicare.",
+        "$358.5 million over four years to establish 58 Urgent Care Clinics",
+        "$98.9 million over three years for a national health workforce plan",
+        "The target will be met by 2030.",
+    ]
+
+
+def test_the_office_under_a_signature_is_not_a_heading() -> None:
+    doc = extract(
+        "Minister of Health Mandate Letter\n\n"
+        "Dear Minister:\n\n"
+        "I ask that you deliver the following commitments.\n\n"
+        "- Work with provinces to hire 7,500 new family doctors.\n\n"
+        "The Government will report on these commitments every year.\n\n"
+        "Sincerely,\n\n"
+        "Rt. Hon. Justin Trudeau, P.C., M.P.\n"
+        "Prime Minister of Canada\n"
+    )
+    assert [section.path for section in doc.sections] == []
+    assert texts(doc) == [
+        "Work with provinces to hire 7,500 new family doctors.",
+        "The Government will report on these commitments every year.",
+    ]

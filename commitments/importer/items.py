@@ -99,7 +99,9 @@ _PERFECT_RE = re.compile(
 _AIM_VERB_RE = re.compile(r"\b(?:aims?|seeks?|hopes?|wants?|wishes?|strives?|aspires?)\s+to\b", re.I)
 # "This means:", "This includes:" right after a promise: its items spell the promise out.
 _ELABORATING_LEAD_RE = re.compile(
-    r"^(?:this|that|these)\s+(?:will\s+)?(?:means?|includes?|involves?|entails?|covers?)\b[^.]*:$", re.I
+    r"^(?:(?:this|that|these)|(?:(?:the|this|that|such)\s+)?(?:new\s+)?(?:funding|package|measure|investment)s?)"
+    r"\s+(?:will\s+)?(?:means?|includes?|involves?|entails?|covers?|comprises?)\b[^.]*:$",
+    re.I,
 )
 
 

@@ -210,7 +210,7 @@ DATE_LINE_RE = re.compile(
 # An office held, opening the line under a heading: the author's byline ("Minister for the Cabinet Office
 # and Paymaster General" under "Foreword by …").
 _OFFICE_RE = re.compile(
-    r"(?:minister|secretary|chancellor|director|chief|president|premier|commissioner|chair|chairman|"
+    r"(?:(?:prime|deputy|vice|first|acting|assistant|associate)[\s-]+)?(?:minister|secretary|chancellor|director|chief|president|premier|commissioner|chair|chairman|"
     r"chairperson|ambassador|governor|mayor)\b",
     re.IGNORECASE,
 )
@@ -422,8 +422,13 @@ class LayoutReader:
             return Heading(kind, normalised, title.strip(" :.-–—"), " ".join(text.split()), line.start), last
         if not blank_before or not plain_heading_shaped(s):
             return None
-        # "Foreword by the Rt Hon. Francis Maude" / "Minister for the Cabinet Office": the byline.
-        if self.blocks and self.blocks[-1].kind == "heading" and _OFFICE_RE.match(s):
+        # "Foreword by the Rt Hon. Francis Maude" / "Minister for the Cabinet Office": the byline; and
+        # "Rt. Hon. Justin Trudeau, P.C., M.P." / "Prime Minister of Canada": who signed.
+        if (
+            self.blocks
+            and (self.blocks[-1].kind == "heading" or _SIGNATURE_RE.search(self.blocks[-1].last_line))
+            and _OFFICE_RE.match(s)
+        ):
             return None
         if len(s) > self.max_plain_heading and s.lower().strip(" :") not in KNOWN_TOP_HEADINGS:
             return None

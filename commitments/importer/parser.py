@@ -300,6 +300,7 @@ class _Extractor:
     promised: _Lead | None = None
     # Whether the last sentence read was a commitment ("… will co-design services. / This means:").
     closed_on_promise: bool = False
+    promised_just_before: bool = False  # whether the sentence before the last one read was a commitment
     # The sentence before the one being read: who "it" and "they" are.
     previous: str | None = None
     # Markers that number the document's paragraphs ("1.4", or "72." running on across headings):
@@ -378,6 +379,7 @@ class _Extractor:
         added = False
         for a, b in _unglued(clean, spans, self.display_lines):
             rule = rules.classify(clean[a:b], self.previous)
+            self.promised_just_before = self.closed_on_promise
             if rule is None and self.closed_on_promise and _MEASURES_INCLUDE_RE.match(clean, a):
                 rule = "prose-measures"  # "We will promote … . Relevant measures include supporting …"
             self.closed_on_promise = rule is not None
@@ -432,8 +434,10 @@ class _Extractor:
         title_end = _box_title_end(clean)
         if title_end:
             clean, offsets = clean[title_end:], offsets[title_end:]
-        promised_before = self.closed_on_promise
         _, (a, b) = self._sentences(clean, offsets, None)
+        # "The Government will provide $1.2 billion … Funding includes:": the sentence before the lead-in,
+        # in this paragraph or the one before.
+        promised_before = self.promised_just_before
         lead_text = clean[a:b].strip()
         label = bool(_TASK_LABEL_RE.fullmatch(lead_text))
         if label:

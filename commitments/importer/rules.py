@@ -750,8 +750,11 @@ _BOILERPLATE_RE = re.compile(
 )
 # A new thing set against what there is now: "… will build in more flexibility than the current
 # Tabulation Tool", "… will offer better search than is currently available".
-# "The data will be sourced primarily from the member organisations …": where it comes from.
-_SOURCED_FROM_RE = re.compile(r"\s+be\s+(?:\w+ly\s+)?(?:sourced|derived|drawn)\s+(?:\w+ly\s+)?from\b", re.I)
+# "The data will be sourced primarily from the member organisations …", "The cost of this measure will be
+# partially met from savings …": where it comes from.
+_SOURCED_FROM_RE = re.compile(
+    r"\s+be\s+(?:\w+ly\s+)?(?:(?:sourced|derived|drawn|met|offset)\s+(?:\w+ly\s+)?from|offset\s+by)\b", re.I
+)
 _THAN_NOW_RE = re.compile(
     r"[^.;]{0,60}?\b(?:more|less|greater|fewer|better)\b[^.;]{0,40}?\bthan\s+(?:the\s+|is\s+|are\s+)?"
     r"(?:current|currently|existing|present|today|now|before)\b",
@@ -908,7 +911,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     if not actor and not passive and _THAN_NOW_RE.match(s, modal.end) and not _WHEN_RE.search(s, modal.end):
         return None  # "The replacement will build in more flexibility than the current tool": how it compares
     if passive and _SOURCED_FROM_RE.match(s, modal.end):
-        return None  # "The data will be sourced primarily from …": where it comes from, not an act
+        return None  # "The data will be sourced primarily from …", "… met from savings": not an act
     if verb == "be" and following == "to" and head_of(subject) in _DUTY_NOUNS:
         return "prose-will"  # "Our priority will be to support …", "A key role … will be to work with …"
     if not passive and (_THIRD_PARTY_RE.match(subject) or subject.lower() in {"others", "many", "some"}):
