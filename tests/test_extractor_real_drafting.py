@@ -947,3 +947,21 @@ def test_the_office_under_a_signature_is_not_a_heading() -> None:
         "Work with provinces to hire 7,500 new family doctors.",
         "The Government will report on these commitments every year.",
     ]
+
+
+def test_a_deadline_that_must_be_met_an_aim_with_a_figure_and_a_body_constituted_are_promised() -> None:
+    assert found(
+        "Universal provisioning of early childhood education must thus be achieved as soon as possible, "
+        "and no later than 2030.\n\n"
+        "The aim will be to achieve 100% Gross Enrolment Ratio in preschool by 2030.\n\n"
+        "A special task force will be constituted for the purpose.\n\n"
+        "The task force will be constituted of senior officials.\n\n"
+        "Data must be protected.\n\n"
+        "We must be clear-eyed about the risks.\n\n"
+        "The aim is to be more open.\n"
+    ) == [
+        "Universal provisioning of early childhood education must thus be achieved as soon as possible, "
+        "and no later than 2030.",
+        "The aim will be to achieve 100% Gross Enrolment Ratio in preschool by 2030.",
+        "A special task force will be constituted for the purpose.",
+    ]

@@ -346,7 +346,9 @@ def is_target_statement(text: str) -> bool:
 
 _AIM_RE = re.compile(
     r"\b(?:we|our)\s+(?:\w+\s+){0,2}?(?:aim|aims|goal|goals|target|targets|ambition|objective)\b"
-    r"|\bwe\s+have\s+set\s+ourselves\b|\bwe\s+(?:are|remain)\s+(?:\w+\s+)?determined\s+to\b",
+    r"|\bwe\s+have\s+set\s+ourselves\b|\bwe\s+(?:are|remain)\s+(?:\w+\s+)?determined\s+to\b"
+    # "The aim will be to achieve 100% enrolment by 2030": the plan's own aim, stated as its.
+    r"|^(?:the|this|its|their)\s+(?:\w+\s+)?(?:aim|goal|target|objective|ambition)\s+(?:will\s+be|is|shall\s+be)\s+to\b",
     re.IGNORECASE,
 )
 _AIM_FIGURE_RE = re.compile(

@@ -725,7 +725,7 @@ _AT_ADDRESS_RE = re.compile(
     re.IGNORECASE,
 )
 _WHEN_RE = re.compile(
-    r"\b(?:by|in|during|from|before|until|within)\s+(?:the\s+(?:end|autumn|spring|summer|winter|start|first|"
+    r"\b(?:by|in|during|from|before|until|within|(?:no|not)\s+later\s+than)\s+(?:the\s+(?:end|autumn|spring|summer|winter|start|first|"
     r"second|third|fourth)\b[^.;]{0,30}?)?(?:(?:early|mid|late)[\s-]+)?(?:(?:19|20)\d\d|january|february|march|"
     r"april|may|june|july|august|september|october|november|december|spring|summer|autumn|fall|winter)\b"
     r"|\b(?:later\s+this|next|this)\s+(?:year|month|spring|summer|autumn|winter)\b",
@@ -742,6 +742,9 @@ _MAKEUP_RE = re.compile(
 )
 
 
+# "The Council will be comprised of senior staff" ("A task force will be constituted for the purpose" sets
+# one up).
+_CONSISTS_OF_RE = re.compile(r"\s+be\s+(?:\w+ly\s+)?(?:comprised|composed|constituted)\s+of\b", re.IGNORECASE)
 # The general provisions of an order or a memorandum: how it is to be read and applied.
 _BOILERPLATE_RE = re.compile(
     r"\s+(?:not\s+)?be\s+(?:construed|interpreted|deemed)\b|\s+be\s+(?:implemented|applied|carried\s+out|"
@@ -823,7 +826,11 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         subject = " ".join(WORD_RE.findall(pre[: appositive.start()])[-6:])
         return "prose-who-will" if is_named_actor(subject) else None
     subject = subject_of(pre)
-    passive = modal.kind in {"will", "shall"} and verb == "be" and _is_participle(following)
+    passive = (
+        verb == "be"
+        and _is_participle(following)
+        and (modal.kind in {"will", "shall"} or (modal.kind == "must" and "-" not in following))
+    )  # "Data must be published by June" ("We must be clear-eyed" is a state)
     if passive and _BY_OTHERS_RE.search(s, modal.end):
         return None  # "Clear signage will be put up by permitted restaurants": others will do it
     if (
@@ -837,7 +844,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     if passive and _BOILERPLATE_RE.match(s, modal.end):
         return None  # "Nothing in this order shall be construed to …", "… implemented consistent with
         # applicable law": how an instrument is to be read, not an act
-    if passive and following in {"comprised", "composed", "constituted"}:
+    if passive and _CONSISTS_OF_RE.match(s, modal.end):
         return None  # "The Council will be comprised of senior staff": what it will consist of
     if _NOT_WITHOUT_RE.match(s, modal.end):
         return None  # "The nation we aspire to build will not be realized without a collective effort"
@@ -969,8 +976,13 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     if _NEED_TO_BE_RE.match(s, modal.end):
         return None  # "we will need to be aware of the risks": a state required, not an act
     head = head_noun([w.lower() for w in WORD_RE.findall(subject)] or [""])
-    if modal.kind == "must" and not (is_named_actor(head) or _PUBLIC_BODY_RE.search(subject)):
-        return None  # "This must change", "Legislation must be clear": an exhortation, no one bound
+    if (
+        modal.kind == "must"
+        and not (is_named_actor(head) or _PUBLIC_BODY_RE.search(subject))
+        and not (passive and _WHEN_RE.search(s, modal.end))
+    ):
+        return None  # "This must change", "Legislation must be clear": an exhortation, no one bound; "…
+        # must be achieved no later than 2030" sets a deadline
     if modal.kind == "must" and verb == "be" and not passive:
         return None
     if PLAN_PERIOD_RE.match(s):
