@@ -965,3 +965,22 @@ def test_a_deadline_that_must_be_met_an_aim_with_a_figure_and_a_body_constituted
         "The aim will be to achieve 100% Gross Enrolment Ratio in preschool by 2030.",
         "A special task force will be constituted for the purpose.",
     ]
+
+
+def test_missions_and_targets_set_by_a_deadline_are_targets_and_forecasts_are_not() -> None:
+    assert found(
+        "Mission 2: By 2030, domestic public investment in R&D outside the South East will increase by at "
+        "least 40%.\n\n"
+        "Mission 3: By 2030, local public transport connectivity will be significantly closer to the "
+        "standards of London.\n\n"
+        "Target 2: By 2031, increase the proportion of babies with a healthy birthweight to 91 per cent.\n\n"
+        "By 2046, people aged 65 and above will account for 36% of our total population.\n\n"
+        "By 2030, demand for data will grow by 40%.\n\n"
+        "By 2030, the world will be more connected.\n"
+    ) == [
+        "Mission 2: By 2030, domestic public investment in R&D outside the South East will increase by at "
+        "least 40%.",
+        "Mission 3: By 2030, local public transport connectivity will be significantly closer to the "
+        "standards of London.",
+        "Target 2: By 2031, increase the proportion of babies with a healthy birthweight to 91 per cent.",
+    ]

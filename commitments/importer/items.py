@@ -315,7 +315,8 @@ _TARGET_FIGURES_RE = re.compile(
     r"\bfrom\b(?:[^.;]|\.(?=\d)){0,80}?\d(?:[^.;]|\.(?=\d)){0,60}?\bto\b(?:[^.;]|\.(?=\d)){0,60}?"
     r"(?:\d|top|first|leading)"
     r"|\b(?:among|in|into)\s+the\s+top\s+(?:\d+|five|ten|twenty|fifty|hundred)\b"
-    r"|\bto\s+(?:more\s+than|over|at\s+least|above|below|under)\s+[$£€]?\d",
+    r"|\bto\s+(?:more\s+than|over|at\s+least|above|below|under)\s+[$£€]?\d"
+    r"|\bto\s+\d[\d,.]*\s*(?:%|per\s*cent\b|percent\b)",
     re.IGNORECASE,
 )
 
@@ -333,11 +334,13 @@ _BASELINE_TARGET_RE = re.compile(
 
 def is_target_statement(text: str) -> bool:
     """A quantified target the document sets without a modal, as a goal line or list item."""
-    s = text.replace("’", "'").strip()
+    s = rules.ENTRY_LABEL_RE.sub("", text.replace("’", "'").strip())
+    # "Target 2: By 2031, increase the proportion of … to 91 per cent": a label and a deadline first.
+    opening = rules.DEADLINE_OPENING_RE.sub("", s).strip()
     return (
         len(s.split()) <= 40
         and (
-            bool(_TARGET_OPENING_RE.match(s) and _TARGET_FIGURES_RE.search(s))
+            bool(_TARGET_OPENING_RE.match(opening) and _TARGET_FIGURES_RE.search(s))
             or bool(_BASELINE_TARGET_RE.match(s))
         )
         and not rules.PAST_MARKER_RE.search(s)

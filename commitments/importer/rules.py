@@ -489,6 +489,17 @@ def is_actor(subject: str) -> bool:
 COMMON_WORDS: ContextVar[frozenset[str]] = ContextVar("COMMON_WORDS", default=frozenset())
 
 
+# The label of a numbered mission, target or goal, before its sentence: "Mission 2: By 2030, …".
+ENTRY_LABEL_RE = re.compile(
+    r"^(?:mission|target|goal|objective|outcome|ambition|milestone)\s+\d{1,2}[a-z]?\s*[:.–—-]\s+(?=\S)",
+    re.IGNORECASE,
+)
+# A sentence that opens on its deadline: "By 2030, …", "By the end of 2025, …".
+DEADLINE_OPENING_RE = re.compile(
+    r"^(?:and\s+)?by\s+(?:the\s+end\s+of\s+)?(?:(?:early|mid|late)[\s-]+)?(?:19|20)\d\d\b,?", re.IGNORECASE
+)
+
+
 def classify(sentence: str, previous: str | None = None) -> str | None:
     """The rule slug under which ``sentence`` is a commitment, or None.
 
@@ -496,7 +507,7 @@ def classify(sentence: str, previous: str | None = None) -> str | None:
     clause of its own may ("…, and the Administration commits to …"). ``previous`` is the sentence
     before, which tells who "it" or "they" is.
     """
-    s = sentence.replace("’", "'").strip()
+    s = ENTRY_LABEL_RE.sub("", sentence.replace("’", "'").strip())
     if len(s) < 8 or s.endswith("?"):
         return None
     for position, modal in enumerate(find_modals(s)):
@@ -892,6 +903,18 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     if not passive and head_of(subject) in _STUDY_NOUNS and verb in _SCOPE_VERBS:
         return None  # "The review will consider the costs of …": what a study will cover, not an act
     actor = stands_for_body or is_actor(subject)
+    # "By 2030, public investment in R&D outside the South East will increase by at least 40%": an outcome
+    # the plan sets itself by a deadline, i.e. a target (not "By 2030, demand will grow …" or "By 2046, people
+    # aged 65 and above will account for 36% of our population", forecasts).
+    dated_target = bool(
+        DEADLINE_OPENING_RE.match(s)
+        and modal.kind in {"will", "shall"}
+        and head_of(subject) not in _OUTCOME_NOUNS | _TIME_SUBJECTS
+        and not _PEOPLE_AND_ECONOMY.intersection(w.lower() for w in WORD_RE.findall(subject))
+        and verb not in {"account", "represent", "constitute", "comprise", "make"}  # a share foreseen
+        and not _THIRD_PARTY_RE.match(subject)
+        and subject.lower() not in {"it", "this", "they", "these", "there", "others", "many", "some"}
+    )
     if not passive and re.match(r"^(?:all\s+)?(?:those|anyone|everyone|people)\s+who\b", subject, re.I):
         return None  # "all those who can use them will choose to …": what people will do
     if _PRIDE_RE.match(s, modal.end):
@@ -907,6 +930,7 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     if (
         verb == "be"
         and not passive
+        and not dated_target
         and following
         and following not in _NOT_ADJECTIVES
         and following not in _READY_WORDS
@@ -930,7 +954,9 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "Clear signage will be put up by permitted restaurants": what others will do
     if head in _TIME_SUBJECTS and not passive:
         return None  # "The future will be Open.", "The next decade will see …": a prediction
-    if not actor and _changes_by_itself(s, modal.end):
+    if not actor and not passive and head_of(subject) in _OUTCOME_NOUNS and verb in _CHANGE_VERBS:
+        return None  # "By 2030, demand for data will grow by 40%": a forecast, figure or not
+    if not actor and not dated_target and _changes_by_itself(s, modal.end):
         return None  # "Demand for launches will continue to grow": a trend, not an act
     if subject.lower() == "you" or subject.lower().startswith("you "):
         return None  # "You'll find the programme at …", "you will be asked to …": the reader
@@ -951,7 +977,9 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None
     # An effect ("will help ...") or a copula ("will be more open") needs an actor, unless it states a
     # figure: "The unemployment rate will remain below 5.5%" is a target.
-    effect = (verb in _EFFECT_VERBS or verb == "be") and not _quantity_follows(s, modal.end)
+    effect = (
+        (verb in _EFFECT_VERBS or verb == "be") and not _quantity_follows(s, modal.end) and not dated_target
+    )
     if (
         verb == "be"
         and following in {"a", "an"}
