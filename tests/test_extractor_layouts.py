@@ -829,3 +829,40 @@ def test_annex_sits_at_the_top_of_the_tree() -> None:
         ("Annex A Delivery", 1),
     ]
     assert doc.commitments[0].section == ("Annex A Delivery",)
+
+
+def test_a_table_copied_with_tabs_is_read_row_by_row_and_its_dated_rows_are_commitments() -> None:
+    text = (
+        "Health Plan\n\n1 Actions\n\n"
+        "Action\tLead\tTimeframe\n"
+        "Develop a national interoperability plan\tDepartment of Health\t2025\n"
+        "Publish an annual progress report\tDigital Health Agency\tAnnually\n"
+    )
+    doc = extract(text)
+    assert texts(doc) == [
+        "Develop a national interoperability plan | Department of Health | 2025",
+        "Publish an annual progress report | Digital Health Agency | Annually",
+    ]
+    first = doc.commitments[0]
+    assert text[first.start : first.end].split("\t") == [
+        "Develop a national interoperability plan",
+        "Department of Health",
+        "2025",
+    ]
+    assert [section.path for section in doc.sections] == [("1 Actions",)]
+
+
+def test_numbered_action_entries_written_as_sentences_are_a_list_of_tasks() -> None:
+    doc = extract(
+        "Health Plan\n\n1 Actions\n\n"
+        "The Department will deliver these actions.\n\n"
+        "Action 1.1 Develop a national interoperability plan by June 2025.\n\n"
+        "Action 1.2 Publish an annual progress report.\n\n"
+        "2 Context\n\nThe system is fragmented.\n"
+    )
+    assert texts(doc) == [
+        "The Department will deliver these actions.",
+        "Develop a national interoperability plan by June 2025.",
+        "Publish an annual progress report.",
+    ]
+    assert [section.path for section in doc.sections] == [("1 Actions",), ("2 Context",)]

@@ -83,11 +83,37 @@ def all_caps(s: str) -> bool:
 
 
 def table_cells(s: str) -> list[str] | None:
-    """The cells of a table row as saved pages and converted PDFs print it ("Task | Date | Lead"),
-    or None for a line of prose."""
+    """The cells of a table row as saved pages and converted PDFs print it ("Task | Date | Lead") or as a
+    table copied from a word processor or a spreadsheet comes ("Task<tab>Lead<tab>Date"), or None for a
+    line of prose."""
+    if "\t" in s.strip():
+        cells = [cell.strip() for cell in s.strip().split("\t") if cell.strip()]
+        return cells if len(cells) >= 2 else None
     if s.count(" | ") < 2 and not (s.startswith("|") and s.count("|") >= 3):
         return None
     return [cell.strip() for cell in s.strip().strip("|").split("|")]
+
+
+def row_text(text: str, start: int, end: int) -> tuple[str, list[int]] | None:
+    """A tab-separated row as "cell | cell | cell", with each character's offset in ``text`` (a separator
+    maps to the tab it stands for), or None when the line has no tabs."""
+    line = text[start:end]
+    if "\t" not in line.strip():
+        return None
+    out: list[str] = []
+    offsets: list[int] = []
+    for match in re.finditer(r"[^\t]+", line):
+        cell = match.group()
+        lead = len(cell) - len(cell.lstrip())
+        cell = cell.strip()
+        if not cell:
+            continue
+        if out:
+            out.append(" | ")
+            offsets += [start + match.start() - 1] * 3
+        out.append(cell)
+        offsets += range(start + match.start() + lead, start + match.start() + lead + len(cell))
+    return "".join(out), offsets
 
 
 @dataclass(slots=True)
@@ -106,6 +132,12 @@ class Block:
         self.parts.append((start, end))
         self.last_line = line_text
         self.open_parens += line_text.count("(") - line_text.count(")")
+
+
+def _step_number(number: str, step: int) -> str:
+    """The number ``step`` away at the same level: "2" after "1", "1.2" after "1.1"."""
+    *prefix, last = number.split(".")
+    return ".".join([*prefix, str(int(last) + step)])
 
 
 def roman_value(s: str) -> int:
@@ -332,16 +364,30 @@ class LayoutReader:
         entries with nothing between them ("Action 1: Establish …" / "Action 2: Publish …"): a list,
         each entry an item, not a run of empty sections."""
         s = self.lines[index].text
-        shape = self.numbered_heading(s)
-        if shape is None or shape[0] not in _LISTED_KINDS or not shape[1].isdigit():
+        shape = self._entry_shape(s)
+        if shape is None:
             return None
         kind, number, title = shape
         neighbours = (self._next_content(index), self._previous_content(index))
         for neighbour, step in zip(neighbours, (1, -1), strict=True):
-            other = self.numbered_heading(self.lines[neighbour].text) if neighbour is not None else None
-            if other is not None and other[0] == kind and other[1] == str(int(number) + step):
+            other = self._entry_shape(self.lines[neighbour].text) if neighbour is not None else None
+            if other is not None and other[0] == kind and other[1] == _step_number(number, step):
                 return f"kw-{kind}", number, (len(s) - len(title)) if title else len(s)
         return None
+
+    def _entry_shape(self, s: str) -> tuple[str, str, str] | None:
+        """(kind, number, title) of a keyword entry: a heading-shaped one ("Action 1: Establish a Council"),
+        or one whose title is a sentence ("Action 1.1 Develop a national plan by June 2025.")."""
+        shape = self.numbered_heading(s)
+        if shape is None:
+            keyword = _KEYWORD_HEADING_RE.fullmatch(s)
+            title = keyword.group("title").strip() if keyword else ""
+            if keyword is None or not title[:1].isupper() or _MODAL_WORD_RE.search(title):
+                return None
+            shape = keyword.group("kw").lower(), keyword.group("num"), title
+        if shape[0] not in _LISTED_KINDS or not re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*", shape[1]):
+            return None
+        return shape
 
     def _previous_content(self, index: int) -> int | None:
         for j in range(index - 1, -1, -1):

@@ -21,6 +21,7 @@ from commitments.importer.layout import (
     LayoutReader,
     all_caps,
     bullet_at,
+    row_text,
     split_run_in_headings,
     table_cells,
 )
@@ -611,7 +612,8 @@ class _Extractor:
 
     def row(self, block: Block, first: bool) -> None:
         """One row of a table: the header (first row), or a milestone the document commits to."""
-        clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
+        tabbed = row_text(self.text, *block.parts[0]) if len(block.parts) == 1 else None
+        clean, offsets = tabbed or join_parts(self.text, block.parts, self.dehyphenator)
         cells = table_cells(clean) or [clean]
         header = items.table_header(cells)
         if first or header is not None:
