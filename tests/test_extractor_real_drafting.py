@@ -984,3 +984,17 @@ def test_missions_and_targets_set_by_a_deadline_are_targets_and_forecasts_are_no
         "standards of London.",
         "Target 2: By 2031, increase the proportion of babies with a healthy birthweight to 91 per cent.",
     ]
+
+
+def test_a_level_that_is_to_or_must_be_reached_is_a_target() -> None:
+    assert found(
+        "During the 14th Five-Year Plan period, the share of non-fossil energy in total energy consumption "
+        "is to reach about 20 percent.\n\n"
+        "Emissions must fall by 45% by 2030.\n\n"
+        "This must change.\n\n"
+        "Prices are to rise, analysts say.\n"
+    ) == [
+        "During the 14th Five-Year Plan period, the share of non-fossil energy in total energy consumption "
+        "is to reach about 20 percent.",
+        "Emissions must fall by 45% by 2030.",
+    ]

@@ -756,6 +756,12 @@ _MAKEUP_RE = re.compile(
 # "The Council will be comprised of senior staff" ("A task force will be constituted for the purpose" sets
 # one up).
 _CONSISTS_OF_RE = re.compile(r"\s+be\s+(?:\w+ly\s+)?(?:comprised|composed|constituted)\s+of\b", re.IGNORECASE)
+# A level to reach: "… is to reach about 20 percent", "… must fall by 45%".
+_FIGURE_TO_REACH_RE = re.compile(
+    r"\s+(?:reach|exceed|rise|increase|grow|fall|drop|decrease|decline|double|triple|halve|hit|achieve|"
+    r"be\s+(?:raised|reduced|increased|cut|lowered|brought))\b[^.;]{0,30}?[$£€]?\d",
+    re.IGNORECASE,
+)
 # The general provisions of an order or a memorandum: how it is to be read and applied.
 _BOILERPLATE_RE = re.compile(
     r"\s+(?:not\s+)?be\s+(?:construed|interpreted|deemed)\b|\s+be\s+(?:implemented|applied|carried\s+out|"
@@ -1008,9 +1014,10 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         modal.kind == "must"
         and not (is_named_actor(head) or _PUBLIC_BODY_RE.search(subject))
         and not (passive and _WHEN_RE.search(s, modal.end))
+        and not _FIGURE_TO_REACH_RE.match(s, modal.end)
     ):
         return None  # "This must change", "Legislation must be clear": an exhortation, no one bound; "…
-        # must be achieved no later than 2030" sets a deadline
+        # must be achieved no later than 2030" sets a deadline, "the share … is to reach 20 percent" a target
     if modal.kind == "must" and verb == "be" and not passive:
         return None
     if PLAN_PERIOD_RE.match(s):
