@@ -998,3 +998,19 @@ def test_a_level_that_is_to_or_must_be_reached_is_a_target() -> None:
         "is to reach about 20 percent.",
         "Emissions must fall by 45% by 2030.",
     ]
+
+
+def test_an_aim_or_target_with_a_figure_is_a_target_whoever_states_it() -> None:
+    assert found(
+        "The Government aims to have 80% of households on fibre by 2030.\n\n"
+        "The Ministry targets a 30% reduction in waste sent to landfill by 2030.\n\n"
+        "We are targeting net zero emissions by 2050.\n\n"
+        "The Government has set a target of 100,000 new homes a year by 2028.\n\n"
+        "The programme aims to help people.\n\n"
+        "We aim to be more open.\n"
+    ) == [
+        "The Government aims to have 80% of households on fibre by 2030.",
+        "The Ministry targets a 30% reduction in waste sent to landfill by 2030.",
+        "We are targeting net zero emissions by 2050.",
+        "The Government has set a target of 100,000 new homes a year by 2028.",
+    ]

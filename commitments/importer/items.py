@@ -351,14 +351,19 @@ _AIM_RE = re.compile(
     r"\b(?:we|our)\s+(?:\w+\s+){0,2}?(?:aim|aims|goal|goals|target|targets|ambition|objective)\b"
     r"|\bwe\s+have\s+set\s+ourselves\b|\bwe\s+(?:are|remain)\s+(?:\w+\s+)?determined\s+to\b"
     # "The aim will be to achieve 100% enrolment by 2030": the plan's own aim, stated as its.
-    r"|^(?:the|this|its|their)\s+(?:\w+\s+)?(?:aim|goal|target|objective|ambition)\s+(?:will\s+be|is|shall\s+be)\s+to\b",
+    r"|^(?:the|this|its|their)\s+(?:\w+\s+)?(?:aim|goal|target|objective|ambition)\s+(?:will\s+be|is|shall\s+be)\s+to\b"
+    # "The Government aims to have 80% of households on fibre by 2030", "The Ministry targets a 30%
+    # reduction …", "We are targeting net zero …", "The Government has set a target of 100,000 homes …".
+    r"|\baims?\s+to\b|\btargets?\s+(?:a|an)\b|\b(?:is|are)\s+targeting\b"
+    r"|\bset\s+(?:a|an|the)\s+(?:\w+\s+)?(?:target|goal|ambition)\s+(?:of|to|for)\b",
     re.IGNORECASE,
 )
 _AIM_FIGURE_RE = re.compile(
     r"\d[\d,.]*\s*(?:%|percent|per\s+cent|percentage\s+points|million|billion|gigawatts?)"
     r"|\btop\s+\d+|\bby\s+(?:19|20)\d\d\b.*\d|\d.*\bby\s+(?:19|20)\d\d\b"
     # "an additional million Saudis by 2020": a figure in words, with its date.
-    r"|\b(?:million|billion)\b.*\bby\s+(?:19|20)\d\d\b|\bby\s+(?:19|20)\d\d\b.*\b(?:million|billion)\b",
+    r"|\b(?:million|billion)\b.*\bby\s+(?:19|20)\d\d\b|\bby\s+(?:19|20)\d\d\b.*\b(?:million|billion)\b"
+    r"|\bnet[\s-]zero\b.*\bby\s+(?:19|20)\d\d\b",
     re.IGNORECASE,
 )
 
