@@ -1014,3 +1014,16 @@ def test_an_aim_or_target_with_a_figure_is_a_target_whoever_states_it() -> None:
         "We are targeting net zero emissions by 2050.",
         "The Government has set a target of 100,000 new homes a year by 2028.",
     ]
+
+
+def test_a_pledge_made_now_and_a_fund_opening_by_a_date_are_promises_and_a_pledge_reported_is_not() -> None:
+    assert found(
+        "The Government pledges to plant 30,000 hectares of trees a year by 2025.\n\n"
+        "A new fund of £50 million will open for applications in 2026.\n\n"
+        "The reforms will open new markets in 2026.\n\n"
+        "The new approach promises to make services better.\n\n"
+        "The Department of Labor has committed to developing new partnerships.\n"
+    ) == [
+        "The Government pledges to plant 30,000 hectares of trees a year by 2025.",
+        "A new fund of £50 million will open for applications in 2026.",
+    ]

@@ -51,6 +51,9 @@ MODAL_RE = re.compile(
     # to" is a stance, "committed to openness", "committed to improving services", not an act.)
     r"|(?P<commits>commits?(?:\s+(?:ourselves|itself|themselves|myself))?|(?:is|are)\s+committing)\s+to"
     r"(?=\s+(?:\w+\s+){0,2}?(?:\w+ing|implementation|continue)\b)"
+    # "The Government pledges to plant …", "We undertake to publish …". ("Has committed / pledged /
+    # agreed to …" reports an earlier pledge, as the corpus labels read it.)
+    r"|(?P<pledged>(?:pledges?|promises?|undertakes?|vows?)\s+to(?=\s+[a-z]+\b))"
     # "We are committed to publishing …": a concrete act promised. ("Committed to ensuring / supporting
     # / working with / improving …" states a disposition, a stance, save "ensuring that departments
     # report on …", which binds the government's own bodies to act; "… that our services are
@@ -323,7 +326,7 @@ def find_modals(s: str) -> Iterator[Modal]:
             if not _actor_precedes(words):
                 continue
             kind = "plans-to"
-        elif match.group("commits") or match.group("committed"):
+        elif match.group("commits") or match.group("committed") or match.group("pledged"):
             if not _actor_precedes(words):
                 continue
             kind = "commits-to"
@@ -834,6 +837,8 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         and (_WHEN_RE.search(s, modal.end) or _AT_ADDRESS_RE.search(s))
     ):
         return "prose-will-be-ready"  # "This crowdsourcing tool will be available during autumn 2012."
+    if verb == "open" and following in {"for", "to", "in", "on"} and _WHEN_RE.search(s, modal.end):
+        return "prose-will-be-ready"  # "A new fund of £50 million will open for applications in 2026."
     verb, following = verb_after(s, modal.end)
     if not verb or verb in {"should", "may", "might", "could", "can", "would"}:
         return None  # "all agencies will should conduct …": the document hedges after all
