@@ -262,6 +262,16 @@ def test_the_pages_title_leads_unless_its_first_block_says_it() -> None:
     assert text_of("<h1>Plan</h1><p>We will act.</p>") == "Plan\n\nWe will act.\n"
 
 
+def test_a_heading_that_is_the_pages_title_without_the_sites_name_is_the_title() -> None:
+    page = (
+        "<html><head><title>National Data Strategy - GOV.UK</title></head><body><main>"
+        "<h1>National Data Strategy</h1><p>We will act.</p></main></body></html>"
+    )
+    text = document_text(page.encode(), name="nds.html")
+    assert text == "National Data Strategy\n\nWe will act.\n"
+    assert extract(text).title == "National Data Strategy"
+
+
 def test_a_page_without_text_is_refused_for_that() -> None:
     with pytest.raises(DocumentError, match=r"^cannot read blank\.html: the page has no text$"):
         document_text(

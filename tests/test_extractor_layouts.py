@@ -866,3 +866,18 @@ def test_numbered_action_entries_written_as_sentences_are_a_list_of_tasks() -> N
         "Publish an annual progress report.",
     ]
     assert [section.path for section in doc.sections] == [("1 Actions",), ("2 Context",)]
+
+
+def test_a_table_row_whose_last_cell_is_a_year_is_not_taken_for_a_contents_line() -> None:
+    doc = extract(
+        "Data Plan\n\n1 Actions\n\n"
+        "Action | Lead | Deadline\n"
+        "Publish the data standards | CDDO | March 2026\n"
+        "Launch the data marketplace | DSIT | 2027\n"
+        "Launch the data registry\tDSIT\t2028\n"
+    )
+    assert texts(doc) == [
+        "Publish the data standards | CDDO | March 2026",
+        "Launch the data marketplace | DSIT | 2027",
+        "Launch the data registry | DSIT | 2028",
+    ]

@@ -336,8 +336,13 @@ def html_to_text(html: str, *, name: str = "the page") -> str:
         root = _text_holder(root)
     blocks = list(_blocks(root))
     title = _SPACES.sub(" ", soup.title.get_text(" ")).strip() if soup.title else ""
-    # The page's <title> leads, unless its first block already says it ("T" is not in "The …").
-    if title and (not blocks or not re.search(rf"(?<!\w){re.escape(title)}(?!\w)", blocks[0])):
+    # The page's <title> leads, unless its first block already says it ("T" is not in "The …") or is it
+    # without the site's name ("National Data Strategy" under "National Data Strategy - GOV.UK").
+    said = blocks and (
+        re.search(rf"(?<!\w){re.escape(title)}(?!\w)", blocks[0])
+        or (len(blocks[0]) >= 8 and re.search(rf"(?<!\w){re.escape(blocks[0])}(?!\w)", title))
+    )
+    if title and not said:
         blocks.insert(0, title)
     return "\n\n".join(blocks) + "\n"
 

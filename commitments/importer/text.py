@@ -116,10 +116,11 @@ def furniture_key(s: str) -> str:
     return _KEY_EDGE_NUMBER_RE.sub("", _SPACES_RE.sub(" ", s.strip().lower())).strip()
 
 
-def _is_tabbed_row(s: str) -> bool:
-    """A table row copied with tabs ("Publish the plan<tab>Department of Health<tab>2025"), whose last cell
-    is a year, not a contents line ("1.1<tab>Introduction<tab>5"): three cells or more, the first of words."""
-    cells = [cell.strip() for cell in s.strip().split("\t") if cell.strip()]
+def _is_table_row(s: str) -> bool:
+    """A table row whose last cell is a year ("Publish the plan | Department of Health | 2025", or the
+    same with tabs), not a contents line ("1.1 | Introduction | 5"): three cells or more, the first of
+    words."""
+    cells = [cell.strip() for cell in re.split(r"\t|\s\|\s", s.strip().strip("|")) if cell.strip()]
     return len(cells) >= 3 and len(cells[0].split()) >= 2 and not cells[0][:1].isdigit()
 
 
@@ -137,7 +138,7 @@ def mark_page_furniture(lines: list[Line], protected: set[int]) -> None:
         s = _SPACES_RE.sub(" ", line.text) if "\xa0" in line.text else line.text
         short = len(s) <= 160  # furniture is short; the bound also keeps the regexes linear
         gap_number = (
-            short and (_GAP_NUMBER_RE.fullmatch(s) or _NUMBER_GAP_RE.fullmatch(s)) and not _is_tabbed_row(s)
+            short and (_GAP_NUMBER_RE.fullmatch(s) or _NUMBER_GAP_RE.fullmatch(s)) and not _is_table_row(s)
         )
         if (short and is_page_number(s.strip())) or gap_number:
             line.noise = True
