@@ -881,3 +881,11 @@ def test_a_table_row_whose_last_cell_is_a_year_is_not_taken_for_a_contents_line(
         "Launch the data marketplace | DSIT | 2027",
         "Launch the data registry | DSIT | 2028",
     ]
+
+
+def test_articles_are_numbered_sections() -> None:
+    doc = extract("Regulation\n\nArticle 1\n\nThe Minister shall publish it.\n\nArticle 2\n\nIt applies.\n")
+    assert [(section.number, section.path) for section in doc.sections] == [
+        ("1", ("Article 1",)),
+        ("2", ("Article 2",)),
+    ]

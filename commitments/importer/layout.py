@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from commitments.importer.text import Line, ends_open, ends_terminal, is_page_number, words
 
 _KEYWORD_HEADING_RE = re.compile(
-    r"(?P<kw>(?i:part|chapter|section|sec\.|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy|action))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
+    r"(?P<kw>(?i:part|chapter|section|sec\.|article|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy|action))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
     r"(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty))(?!\w|\.\w)\.?(?:\s*[:.\-–—]\s*|\s+|$)(?P<title>.*)"
 )
@@ -55,7 +55,8 @@ _LISTED_KINDS = words("goal objective pillar priority theme outcome strategy act
 
 
 KEYWORD_KINDS = words(
-    """part chapter section annex appendix goal objective pillar priority theme outcome strategy action"""
+    """part chapter section article annex appendix goal objective pillar priority theme outcome strategy
+    action"""
 )
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
