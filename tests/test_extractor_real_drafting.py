@@ -1027,3 +1027,20 @@ def test_a_pledge_made_now_and_a_fund_opening_by_a_date_are_promises_and_a_pledg
         "The Government pledges to plant 30,000 hectares of trees a year by 2025.",
         "A new fund of £50 million will open for applications in 2026.",
     ]
+
+
+def test_quoted_speech_what_people_told_us_inaction_and_stances_are_not_promises() -> None:
+    assert found(
+        "“The new service will save me hours every week,” said Jane, a user in Leeds.\n\n"
+        "Users told us they will only trust services that are secure.\n\n"
+        "If we do nothing, emissions will rise by 20% by 2030.\n\n"
+        "Without action, the gap will widen further.\n\n"
+        "We will not tolerate discrimination of any kind.\n\n"
+        "The Tell Us How ‘Better Use of Data’ challenge will invite ideas and will start this year.\n\n"
+        "We will pilot the ‘Friends and Family Test’ with providers and we will publish the results.\n\n"
+        "If approved, the scheme will open in 2026.\n"
+    ) == [
+        "The Tell Us How ‘Better Use of Data’ challenge will invite ideas and will start this year.",
+        "We will pilot the ‘Friends and Family Test’ with providers and we will publish the results.",
+        "If approved, the scheme will open in 2026.",
+    ]

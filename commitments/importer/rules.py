@@ -156,6 +156,42 @@ _REPORTED_RE = re.compile(
     r"established|establishes|promised|pledged|mandates?|mandated)\b",
     re.IGNORECASE,
 )
+# What people told the government: "Users told us they will …", "Respondents said that they will …".
+_PEOPLE_SAY_RE = re.compile(
+    r"\b(?-i:told|tell|tells)\s+us\b(?!\s+(?-i:[A-Z]))"  # not the "Tell Us How" challenge
+    r"|\b(?:users|respondents|citizens|residents|businesses|stakeholders|people|participants|consultees)\s+(?:\w+\s+)?(?:said|say|says|reported|felt|feel|think|thought|believe[sd]?)\b",
+    re.IGNORECASE,
+)
+# What would happen without action: "If we do nothing, …", "Without action, …", "Left unchecked, …".
+_COUNTERFACTUAL_RE = re.compile(
+    r"^(?:if\s+(?:we|the\s+government|nothing|no\s+action)\s+(?:do(?:es)?\s+nothing|is\s+done|(?:is\s+)?taken|"
+    r"fails?\s+to\s+act|(?:do|does)\s+not\s+act|don't\s+act)|without\s+(?:further\s+|urgent\s+|decisive\s+)?"
+    r"(?:action|intervention|reform|change)|left\s+unchecked|unless\s+(?:we|action|the\s+government))\b",
+    re.IGNORECASE,
+)
+_QUOTES = {"“": "”", '"': '"', "‘": "'"}  # a closing "’" is read as "'" by then
+
+
+def _inside_quotation(s: str, position: int) -> bool:
+    """Whether ``position`` lies inside a quotation of five words or more (a name in quotes, "the
+    ‘Friends and Family Test’", is not one)."""
+    opening = None
+    for index, ch in enumerate(s[:position]):
+        if opening is None and ch in _QUOTES and (index == 0 or not s[index - 1].isalnum()):
+            opening = index
+        elif (
+            opening is not None
+            and ch == _QUOTES[s[opening]]
+            and (index + 1 == len(s) or not s[index + 1].isalnum())
+        ):
+            opening = None
+    if opening is None:
+        return False
+    close = s.find(_QUOTES[s[opening]], position)
+    quoted = s[opening + 1 : close if close > 0 else len(s)]
+    return len(quoted.split()) >= 5
+
+
 # What a law or one of its sections provides: "New section 11A(2) of the FOIA requires public authorities …".
 _LAW_PROVIDES_RE = re.compile(
     r"\b(?:regulations?|law|act|statute|directive|section|article|clause|provisions?)"
@@ -652,7 +688,9 @@ _ASPIRATION_OBJECT_RE = re.compile(
     r"(?:our|their|its|the)\s+(?:\w+\s+)?(?:hopes?|aspirations?|dreams?|ambitions?)\b",
     re.IGNORECASE,
 )
-_STANCE_VERBS = words("remember forget know believe understand feel wish adhere contemplate")
+_STANCE_VERBS = words(
+    "remember forget know believe understand feel wish adhere contemplate tolerate hesitate"
+)
 _PEOPLE_AND_ECONOMY = words(
     """people citizens residents youth women men families children students workers economy society
     market markets businesses companies firms enterprises investors consumers users visitors tourists
@@ -828,6 +866,12 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "Under the Paperwork Reduction Act, all agencies must …": what the law requires
     if _REPORTED_RE.search(pre):
         return None  # "The 2017 plan stated that China will …", "Regulations provide that … shall"
+    if _PEOPLE_SAY_RE.search(pre):
+        return None  # "Users told us they will only trust …": what others said, not a promise
+    if _inside_quotation(s, modal.start):
+        return None  # "“The new service will save me hours,” said Jane": someone quoted
+    if _COUNTERFACTUAL_RE.match(pre.strip()):
+        return None  # "If we do nothing, emissions will rise by 20%": what inaction would bring
     if modal.kind == "intention":
         return "prose-intention"  # the possessive says who intends: no subject to test
     verb, following = verb_after(s, modal.end)
