@@ -416,3 +416,16 @@ def test_an_order_s_run_in_section_headings_are_sections_and_its_general_provisi
         ),
         ("EOW-2.1-02", "The heads of agencies shall report their test results to the Administrator."),
     ]
+
+
+def test_sections_numbered_with_a_letter_and_decimals_keep_their_printed_numbers(tmp_path: Path) -> None:
+    text = (
+        "A Plan for Work\n\nA. Economy\n\nA.1 Jobs\n\nThe Ministry will create 10,000 jobs.\n\n"
+        "A.2 Skills\n\nA.2.1 Apprenticeships\n\nThe Ministry will fund 500 apprenticeships.\n\n"
+        "B. Society\n\nB.1 Health\n\nThe Ministry will open 3 clinics.\n"
+    )
+    run_import(write(tmp_path, text))
+
+    assert set(Section.objects.values_list("key", flat=True)) == {"A", "A.1", "A.2", "A.2.1", "B", "B.1"}
+    references = set(Commitment.objects.values_list("reference", flat=True))
+    assert references == {"RIV-A.1-01", "RIV-A.2.1-01", "RIV-B.1-01"}

@@ -20,6 +20,8 @@ _KEYWORD_HEADING_RE = re.compile(
 )
 _NUMBERED_HEADING_RES = (
     ("decimal", re.compile(r"(?P<num>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?P<title>\S.*)")),
+    # "A.1 Jobs", "B.2.3 Apprenticeships": an annex or part letter, then decimals.
+    ("lettered", re.compile(r"(?P<num>[A-Z](?:\.\d{1,2}){1,3})\.?\s+(?P<title>\S.*)")),
     ("roman", re.compile(r"(?P<num>[IVXLC]{1,7})\.\s+(?P<title>\S.*)")),
     ("arabic", re.compile(r"(?P<num>\d{1,2})(?P<dot>\.)?\s+(?P<title>\S.*)")),
     ("paren", re.compile(r"\((?P<num>\d{1,2})\)\s*(?P<title>\S.*)")),
@@ -336,8 +338,8 @@ class LayoutReader:
             strict = kind == "arabic" and not match.group("dot")
             if not heading_shaped(title, strict=strict) or (strict and number.startswith("0")):
                 return None
-            if kind == "decimal":
-                kind = f"decimal-{number.count('.') + 1}"
+            if kind in {"decimal", "lettered"}:
+                kind = f"{kind}-{number.count('.') + 1}"
             elif kind == "roman" and len(number) == 1 and self._alpha_headings:
                 previous = self._alpha_headings[-1]
                 if ord(number) == ord(previous) + 1:
