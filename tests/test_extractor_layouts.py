@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from commitments.importer.parser import ExtractedDocument, extract
-from commitments.importer.sources import DocumentError, read_document
+from commitments.importer.sources import DocumentError, document_text, read_document
 
 
 def texts(doc: ExtractedDocument) -> list[str]:
@@ -889,3 +889,13 @@ def test_articles_are_numbered_sections() -> None:
         ("1", ("Article 1",)),
         ("2", ("Article 2",)),
     ]
+
+
+def test_soft_hyphens_and_zero_width_spaces_inside_words_are_dropped() -> None:
+    text = "Plan\n\nThe Govern\u00adment will pub\u200blish the infra\u00ad\nstructure plan by 2026.\n"
+    assert texts(extract(text)) == ["The Government will publish the infrastructure plan by 2026."]
+
+
+def test_a_web_page_with_soft_hyphens_is_stored_without_them() -> None:
+    page = "<html><body><main><h1>Plan</h1><p>The Govern&shy;ment will pub\u200blish it.</p></main></body>"
+    assert document_text(page.encode(), name="plan.html") == "Plan\n\nThe Government will publish it.\n"

@@ -51,6 +51,9 @@ _WESTERN_PUNCTUATION = set(
 )
 
 
+_INSIDE_WORD_RE = re.compile("[\u00ad\u200b\u2060]")
+
+
 class DocumentError(ValueError):
     """Readable one-line reason a file cannot be used."""
 
@@ -89,6 +92,9 @@ def document_text(data: bytes, *, name: str, encoding: str | None = None) -> str
         else:
             reason = "the file contains only whitespace"
         raise DocumentError(f"cannot read {name}: {reason}")
+    # Soft hyphens and zero-width spaces (web pages and word processors put them inside words) would
+    # split words in the stored text and in searches: "Govern&shy;ment" is "Government".
+    text = _INSIDE_WORD_RE.sub("", text)
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if controls > max(8, len(text) // 200):
         raise DocumentError(f"cannot read {name}: binary file (control characters), expected plain text")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 _BREAK_RE = re.compile(r"\r\n|[\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029]")
 # Invisible characters that may sit at the edge of a line (BOM, zero-width space/joiners).
 _INVISIBLE = frozenset("\ufeff\u200b\u200c\u200d\u2060\u200e\u200f")
+# Characters that sit inside a word without showing: a soft hyphen, a zero-width space or word joiner.
+_INSIDE_WORD = frozenset("\u00ad\u200b\u2060")
 
 _PAGE_NUMBER_RE = re.compile(
     r"(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]|\[\s*\d{1,4}\s*\]",
@@ -281,11 +283,15 @@ def join_parts(text: str, parts: list[tuple[int, int]], dehyphenator: Dehyphenat
                     offsets.pop()
             elif previous == "-" and len(out) > 1 and out[-2].isdigit() and first.isdigit():
                 pass  # "2021-" + "2025": a range split at the line end
+            elif text[parts[index - 1][1] - 1] == "\u00ad":
+                pass  # "infra\u00ad" + "structure": a soft hyphen at the line end joins one word
             elif previous != " ":
                 out.append(" ")
                 offsets.append(start)
         for position in range(start, end):
             ch = text[position]
+            if ch in _INSIDE_WORD:
+                continue  # "Govern\u00adment", "pub\u200blish": one word
             if is_space(ch):
                 if not out or out[-1] == " ":
                     continue
