@@ -899,3 +899,19 @@ def test_soft_hyphens_and_zero_width_spaces_inside_words_are_dropped() -> None:
 def test_a_web_page_with_soft_hyphens_is_stored_without_them() -> None:
     page = "<html><body><main><h1>Plan</h1><p>The Govern&shy;ment will pub\u200blish it.</p></main></body>"
     assert document_text(page.encode(), name="plan.html") == "Plan\n\nThe Government will publish it.\n"
+
+
+def test_a_lead_in_without_its_colon_leads_its_dashed_list_and_achievements_never_inherit_a_promise() -> None:
+    doc = extract(
+        "Plan\n\n1 Data\n\nOver the next year we will\n\n- publish a data inventory\n"
+        "- appoint a Chief Data Officer\n\n"
+        "To achieve this, the Department will focus on three areas:\n\n- improving data quality\n"
+        "- building skills\n\n"
+        "Key achievements to date include:\n\n- launching the portal\n- publishing 300 datasets\n"
+    )
+    assert texts(doc) == [
+        "publish a data inventory",
+        "appoint a Chief Data Officer",
+        "improving data quality",
+        "building skills",
+    ]

@@ -43,6 +43,7 @@ _TWO_DIGIT_RE = re.compile(r"(?P<num>\d{2})[ \t]+(?=\S)")
 # "- we will do this" / "- and next …": a demonstrative can close an item, unlike "the" or "of".
 _ENDS_WITH_DEMONSTRATIVE_RE = re.compile(r"\b(?:this|that|these|those)$", re.IGNORECASE)
 _MODAL_WORD_RE = re.compile(r"\b(?:will|shall)\b")
+_ENDS_WITH_MODAL_RE = re.compile(r"(?:\b(?:will|shall|must)|['’]ll)$", re.IGNORECASE)
 _INNER_SENTENCE_END_RE = re.compile(r"[a-z0-9%)][.!?]\s+[A-Z]")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _SMALL_WORDS = words("a an the of and or for in on at by to with from as vs its into towards toward")
@@ -537,6 +538,8 @@ class LayoutReader:
             return line.start + marker_length  # "the Earth-" + "- Moon system"
         if not (rest[0].islower() or rest[0].isdigit()):
             return None
+        if _ENDS_WITH_MODAL_RE.search(last):
+            return None  # "Over the next year we will" / "- publish …": a lead-in without its colon
         if (ends_open(last) and not _ENDS_WITH_DEMONSTRATIVE_RE.search(last)) or block.open_parens > 0:
             return line.start + marker_length
         if last[-1:].isdigit() and rest[0].isdigit():

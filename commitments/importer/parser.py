@@ -453,7 +453,12 @@ class _Extractor:
                 forward = True  # "Agencies will co-design services. / This means: / - accelerating …"
             if forward and items.introduces_only(lead_text) and not label:
                 self.promised = _Lead(lead_text, True, len(self.stack))
-            elif not forward and self.promised is not None and items.is_fragment(lead_text):
+            elif (
+                not forward
+                and self.promised is not None
+                and items.is_fragment(lead_text)
+                and not items.is_retrospective_lead(lead_text)  # "Key achievements to date include:"
+            ):
                 # "We will take 20 actions, grouped under four themes:" / "Transforming our services" /
                 # "Delivering services that meet user needs, through:" / "1. Delivering …".
                 forward = True
