@@ -915,3 +915,14 @@ def test_a_lead_in_without_its_colon_leads_its_dashed_list_and_achievements_neve
         "improving data quality",
         "building skills",
     ]
+
+
+def test_the_glossary_references_and_notes_hold_no_commitments() -> None:
+    doc = extract(
+        "Plan\n\n1 Actions\n\nWe will publish the register by 2026.\n\n"
+        "Glossary\n\nRegister: the list that the Ministry will maintain of all providers.\n\n"
+        "References\n\n1. HM Government (2012). The Government will publish more data. London: TSO.\n\n"
+        "Notes\n\n1 The Department will review this figure in 2027.\n\n"
+        "2 Next steps\n\nWe will report in 2027.\n"
+    )
+    assert texts(doc) == ["We will publish the register by 2026.", "We will report in 2027."]

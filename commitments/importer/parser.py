@@ -284,6 +284,15 @@ def _glued_heading_cut(clean: str) -> int | None:
     return match.start()
 
 
+# The headings of a document's apparatus: glossary, references, notes (numbered or under an annex).
+_APPARATUS_HEADING_RE = re.compile(
+    r"(?:(?:annex|appendix)\s+\w{1,4}\s*[:.–—-]?\s*|[\w.]{1,6}\s+)?"
+    r"(?:glossary(?:\s+of\s+terms)?|references|bibliography|(?:end|foot)?notes|sources|definitions|"
+    r"(?:list\s+of\s+)?(?:abbreviations|acronyms)(?:\s+and\s+(?:abbreviations|acronyms))?)\s*:?",
+    re.IGNORECASE,
+)
+
+
 @dataclass
 class _Extractor:
     text: str
@@ -291,6 +300,8 @@ class _Extractor:
     sections: list[tuple[Heading, int, tuple[str, ...]]] = field(default_factory=list)
     commitments: list[Commitment] = field(default_factory=list)
     stack: list[tuple[str, str]] = field(default_factory=list)
+    # Inside a glossary, the references or the notes: what is written there defines or cites.
+    in_apparatus: bool = False
     lead: _Lead | None = None
     levels: list[_ListLevel] = field(default_factory=list)
     # A forward lead-in whose list goes on after paragraphs: "the Government will:" / "- Title." /
@@ -349,6 +360,7 @@ class _Extractor:
         elif self.stack and self.stack[0][0] == "top" and kind in _TOP_LEVEL_KINDS:
             self.stack.clear()
         self.stack.append((kind, heading.text))
+        self.in_apparatus = any(_APPARATUS_HEADING_RE.fullmatch(text) for _, text in self.stack)
         self.sections.append((heading, len(self.stack), self.path))
         self.levels.clear()
         self.held = None
@@ -362,6 +374,8 @@ class _Extractor:
     def _add(
         self, clean: str, offsets: list[int], span: tuple[int, int], rule: str, lead: str | None
     ) -> None:
+        if self.in_apparatus:
+            return  # "Register: the list the Ministry will maintain …" in the glossary defines a word
         a, b = span
         while a < b and clean[a] == " ":
             a += 1
