@@ -926,3 +926,17 @@ def test_the_glossary_references_and_notes_hold_no_commitments() -> None:
         "2 Next steps\n\nWe will report in 2027.\n"
     )
     assert texts(doc) == ["We will publish the register by 2026.", "We will report in 2027."]
+
+
+def test_a_roadmap_s_tasks_and_dated_lines_are_commitments_and_a_how_to_s_steps_are_not() -> None:
+    doc = extract(
+        "Digital Roadmap\n\n3 Roadmap\n\n2026\n\n- Launch the national portal\n- Publish the API standard\n\n"
+        "Q1 2026: Appoint the Chief Digital Officer\n\nQ3 2026 – Publish the first progress report\n"
+    )
+    assert texts(doc) == [
+        "Launch the national portal",
+        "Publish the API standard",
+        "Q1 2026: Appoint the Chief Digital Officer",
+        "Q3 2026 – Publish the first progress report",
+    ]
+    assert texts(extract("How to Apply\n\n- Complete the form;\n- Send it to the district office.\n")) == []

@@ -332,6 +332,21 @@ _BASELINE_TARGET_RE = re.compile(
 )
 
 
+# A roadmap's dated task: "Q1 2026: Appoint the Chief Digital Officer", "Spring 2027 – Publish the report".
+_DATED_TASK_RE = re.compile(
+    r"^(?:(?:Q[1-4]|H[12]|(?:early|mid|late)[\s-]|spring|summer|autumn|fall|winter|january|february|march|april|"
+    r"may|june|july|august|september|october|november|december)\s*)?(?:19|20)\d\d(?:\s*[-–/]\s*\d{2,4})?"
+    r"\s*[:–—-]\s+(?P<verb>[A-Za-z]+)\b",
+    re.IGNORECASE,
+)
+
+
+def is_dated_task(text: str) -> bool:
+    """A roadmap line: a date, then a task ("Q1 2026: Appoint the Chief Digital Officer")."""
+    match = _DATED_TASK_RE.match(text.strip())
+    return match is not None and match.group("verb").lower() in _TASK_VERBS
+
+
 def is_target_statement(text: str) -> bool:
     """A quantified target the document sets without a modal, as a goal line or list item."""
     s = rules.ENTRY_LABEL_RE.sub("", text.replace("’", "'").strip())

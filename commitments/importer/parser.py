@@ -403,6 +403,9 @@ class _Extractor:
             ):
                 rule = "target"
                 self.closed_on_promise = True
+            if rule is None and items.is_dated_task(clean[a:b]):
+                rule = "dated-task"  # "Q1 2026: Appoint the Chief Digital Officer"
+                self.closed_on_promise = True
             self.previous = clean[a:b]
             if rule is None:
                 continue
@@ -705,8 +708,10 @@ def _extract(text: str) -> ExtractedDocument:
             extractor.paragraph(block)
     sections = extractor.finish()
     found = extractor.commitments
-    if all(c.rule == "task-item" for c in found):
-        found = []  # imperative items in a document that promises nothing are instructions, not a plan
+    if all(c.rule == "task-item" for c in found) and not (title and _TITLE_WORD_RE.search(title)):
+        # Imperative items in a document that promises nothing are instructions ("How to Apply"), not
+        # a plan; under a plan's title ("Digital Roadmap") they are its tasks.
+        found = []
     found = _drop_repeats(found)
     return ExtractedDocument(title, sections, _lift_closing_plan_paragraphs(sections, found))
 
