@@ -940,3 +940,26 @@ def test_a_roadmap_s_tasks_and_dated_lines_are_commitments_and_a_how_to_s_steps_
         "Q3 2026 – Publish the first progress report",
     ]
     assert texts(extract("How to Apply\n\n- Complete the form;\n- Send it to the district office.\n")) == []
+
+
+def test_an_action_plan_s_commitment_headings_fields_and_milestone_table() -> None:
+    # A milestone table binds a body when it names one in a column (docs/importing.md, labelling rules).
+    doc = extract(
+        "Open Government Action Plan\n\n"
+        "Commitment 1: Open contracting\n\n"
+        "Lead agency: Department of Finance\n\n"
+        "Milestone | Lead | End date\n"
+        "Publish all contracts over $10,000 on the portal | Department of Finance | June 2026\n"
+        "Train 200 procurement officers | Department of Finance | December 2026\n\n"
+        "Commitment 2: Beneficial ownership\n\n"
+        "The Registrar will publish a register of owners by 2027.\n"
+    )
+    assert [(section.number, section.path) for section in doc.sections] == [
+        ("1", ("Commitment 1: Open contracting",)),
+        ("2", ("Commitment 2: Beneficial ownership",)),
+    ]
+    assert texts(doc) == [
+        "Publish all contracts over $10,000 on the portal | Department of Finance | June 2026",
+        "Train 200 procurement officers | Department of Finance | December 2026",
+        "The Registrar will publish a register of owners by 2027.",
+    ]

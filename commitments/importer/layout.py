@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from commitments.importer.text import Line, ends_open, ends_terminal, is_page_number, words
 
 _KEYWORD_HEADING_RE = re.compile(
-    r"(?P<kw>(?i:part|chapter|section|sec\.|article|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy|action))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
+    r"(?P<kw>(?i:part|chapter|section|sec\.|article|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy|action|commitment))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
     r"(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty))(?!\w|\.\w)\.?(?:\s*[:.\-–—]\s*|\s+|$)(?P<title>.*)"
 )
@@ -59,7 +59,7 @@ _LISTED_KINDS = words("goal objective pillar priority theme outcome strategy act
 
 KEYWORD_KINDS = words(
     """part chapter section article annex appendix goal objective pillar priority theme outcome strategy
-    action"""
+    action commitment"""
 )
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
@@ -243,6 +243,12 @@ DATE_LINE_RE = re.compile(
 )
 
 
+# A field of a template, not a heading: "Lead agency: Department of Finance", "Status: Ongoing".
+_FIELD_LINE_RE = re.compile(
+    r"(?i:(?:lead|implementing|responsible|supporting|partner)\s+(?:\w+\s+)?(?:agency|agencies|body|bodies|"
+    r"department|ministry|organi[sz]ations?|institutions?)|lead|owner|status|timeline|timeframe|start\s+date|"
+    r"end\s+date|deadline|duration|budget|cost|contact|partners?|stakeholders)\s*:\s+\S"
+)
 # An office held, opening the line under a heading: the author's byline ("Minister for the Cabinet Office
 # and Paymaster General" under "Foreword by …").
 _OFFICE_RE = re.compile(
@@ -470,7 +476,7 @@ class LayoutReader:
                 self._alpha_headings.append(number)
             normalised = number.upper() if kind in {"roman", "alpha"} else number
             return Heading(kind, normalised, title.strip(" :.-–—"), " ".join(text.split()), line.start), last
-        if not blank_before or not plain_heading_shaped(s):
+        if not blank_before or not plain_heading_shaped(s) or _FIELD_LINE_RE.match(s):
             return None
         # "Foreword by the Rt Hon. Francis Maude" / "Minister for the Cabinet Office": the byline; and
         # "Rt. Hon. Justin Trudeau, P.C., M.P." / "Prime Minister of Canada": who signed.

@@ -129,6 +129,7 @@ def _body_like(s: str, reader: LayoutReader) -> bool:
         or bullet_at(s)
         or s.lower().strip(" :") in KNOWN_TOP_HEADINGS
         or len(s) > 200
+        or table_cells(s) is not None  # a table's header: the body has begun
         or s[-1] in ".;:,!?"
         or not (s[0].isupper() or s[0].isdigit() or s[0] in "\"“‘'(")
         or _MODAL_RE.search(s)
