@@ -1044,3 +1044,13 @@ def test_quoted_speech_what_people_told_us_inaction_and_stances_are_not_promises
         "We will pilot the ‘Friends and Family Test’ with providers and we will publish the results.",
         "If approved, the scheme will open in 2026.",
     ]
+
+
+def test_what_technology_population_and_prices_will_do_is_a_forecast() -> None:
+    assert found(
+        "AI will transform every sector of the economy.\n\n"
+        "The population will reach 10 million by 2040.\n\n"
+        "Inflation will fall to 2% by 2026.\n\n"
+        "The share of renewables will reach 30% by 2030.\n\n"
+        "The Government will invest in AI.\n"
+    ) == ["The share of renewables will reach 30% by 2030.", "The Government will invest in AI."]

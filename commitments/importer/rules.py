@@ -498,6 +498,8 @@ def is_actor(subject: str) -> bool:
         return True  # "Data.gov will serve as …", "www.data.gov.uk will publish …": a named service
     if _DOC_SELF_RE.fullmatch(head_noun(lowered)):
         return False  # "The Strategy for a Digital Public Service will help …": a document acts not
+    if head_noun(lowered) in _TECHNOLOGY_TERMS:
+        return False  # "AI will transform every sector": a technology, capitals or not, acts not
     if _PUBLIC_BODY_RE.search(subject):
         return True
     head = head_noun(lowered)
@@ -721,8 +723,10 @@ _THIRD_PARTY_RE = re.compile(
 )
 _OUTCOME_NOUNS = words(
     """benefit benefits saving savings gain gains impact impacts outcome outcomes effect effects majority
-    demand growth return returns"""
+    demand growth return returns population populations temperature temperatures inflation prices"""
 )
+# Technologies and measures written in capitals that are not bodies: "AI will transform …".
+_TECHNOLOGY_TERMS = words("ai ml ict iot 5g 6g gdp gnp co2 ghg ev evs lng r&d blockchain")
 # "… will be achieved through a work programme …": how the government will bring the outcome about.
 _BY_MEANS_RE = re.compile(r"\s+be\s+(?:\w+\s+){1,2}?(?:through|via|by\s+means\s+of|by\s+\w+ing)\b", re.I)
 # "… will not be realized / achieved without …": a condition of success, not an act promised ("Data
@@ -733,6 +737,7 @@ _NOT_WITHOUT_RE = re.compile(
     re.IGNORECASE,
 )
 _TIME_SUBJECTS = words("future world decade decades century era age years months times")
+_REACH_VERBS = words("reach exceed hit top surpass")
 _CHANGE_VERBS = words(
     """grow rise increase decrease decline fall drop expand shrink accelerate slow worsen double triple
     climb soar surge evolve change intensify persist diversify multiply spread"""
@@ -1009,7 +1014,12 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return None  # "Clear signage will be put up by permitted restaurants": what others will do
     if head in _TIME_SUBJECTS and not passive:
         return None  # "The future will be Open.", "The next decade will see …": a prediction
-    if not actor and not passive and head_of(subject) in _OUTCOME_NOUNS and verb in _CHANGE_VERBS:
+    if (
+        not passive
+        and head_of(subject) in _OUTCOME_NOUNS
+        and not is_named_actor(subject)
+        and verb in _CHANGE_VERBS | _REACH_VERBS
+    ):
         return None  # "By 2030, demand for data will grow by 40%": a forecast, figure or not
     if not actor and not dated_target and _changes_by_itself(s, modal.end):
         return None  # "Demand for launches will continue to grow": a trend, not an act
