@@ -814,13 +814,13 @@ _BOILERPLATE_RE = re.compile(
     r"administered)\s+(?:consistent(?:ly)?\s+with|in\s+accordance\s+with|subject\s+to)\s+(?:all\s+)?applicable\s+law",
     re.IGNORECASE,
 )
-# A new thing set against what there is now: "… will build in more flexibility than the current
-# Tabulation Tool", "… will offer better search than is currently available".
 # "The data will be sourced primarily from the member organisations …", "The cost of this measure will be
 # partially met from savings …": where it comes from.
 _SOURCED_FROM_RE = re.compile(
     r"\s+be\s+(?:\w+ly\s+)?(?:(?:sourced|derived|drawn|met|offset)\s+(?:\w+ly\s+)?from|offset\s+by)\b", re.I
 )
+# A new thing set against what there is now: "… will build in more flexibility than the current
+# Tabulation Tool", "… will offer better search than is currently available".
 _THAN_NOW_RE = re.compile(
     r"[^.;]{0,60}?\b(?:more|less|greater|fewer|better)\b[^.;]{0,40}?\bthan\s+(?:the\s+|is\s+|are\s+)?"
     r"(?:current|currently|existing|present|today|now|before)\b",
