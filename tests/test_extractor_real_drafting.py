@@ -1054,3 +1054,12 @@ def test_what_technology_population_and_prices_will_do_is_a_forecast() -> None:
         "The share of renewables will reach 30% by 2030.\n\n"
         "The Government will invest in AI.\n"
     ) == ["The share of renewables will reach 30% by 2030.", "The Government will invest in AI."]
+
+
+def test_a_definition_in_an_order_is_not_a_commitment() -> None:
+    assert found(
+        "In this order, the term “agency” shall mean any executive department.\n\n"
+        "The term AI shall have the meaning set forth in 15 U.S.C. 9401(3).\n\n"
+        "The term “agency” shall also include any independent establishment.\n\n"
+        "We will include the data in the annual report.\n"
+    ) == ["We will include the data in the annual report."]

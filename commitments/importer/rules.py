@@ -762,6 +762,12 @@ _DISCOURSE_RE = re.compile(
     r"use\s+the\s+(?:terms?|words?|phrases?|expressions?|abbreviations?|acronyms?))\b",
     re.IGNORECASE,
 )
+# A definition in an order or a law: "the term “agency” shall mean …", "… shall have the meaning …".
+_DEFINES_RE = re.compile(
+    r"\s+(?:mean|have\s+the\s+(?:same\s+)?meanings?|be\s+defined\s+as|refer\s+to)\b", re.IGNORECASE
+)
+_DEFINES_INCLUDE_RE = re.compile(r"\s+(?:also\s+)?include\b", re.IGNORECASE)
+_TERM_SUBJECT_RE = re.compile(r"\bthe\s+terms?\b|[“\"]\w[^”\"]{0,40}[”\"]\s*$", re.IGNORECASE)
 _DEFINITION_RE = re.compile(r"\bwe\s+mean\b|\bis\s+defined\s+as\b|\brefers\s+to\b", re.IGNORECASE)
 _NEED_TO_BE_RE = re.compile(
     r"\s+(?:also\s+)?need\s+to\s+be\s+(?!\w+ed\b)(?:\w+ly\s+)?[a-z]+\b(?!\s+to\s+\w)", re.I
@@ -852,6 +858,10 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
         return "prose-will-elliptical" if elliptical and subject_of(pre).lower() == "we" else None
     if _DEFINITION_RE.search(pre):
         return None  # "By digital by default, we mean services so convenient that all … will …"
+    if _DEFINES_RE.match(s, modal.end) or (
+        _DEFINES_INCLUDE_RE.match(s, modal.end) and _TERM_SUBJECT_RE.search(pre)
+    ):
+        return None  # "the term “agency” shall mean …", "… shall have the meaning set forth in …"
     if _DISCOURSE_RE.match(s, modal.end) or (
         _WORDING_SUBJECT_RE.search(pre) and _APPLIES_RE.match(s, modal.end)
     ):
