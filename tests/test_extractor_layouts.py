@@ -963,3 +963,19 @@ def test_an_action_plan_s_commitment_headings_fields_and_milestone_table() -> No
         "Train 200 procurement officers | Department of Finance | December 2026",
         "The Registrar will publish a register of owners by 2027.",
     ]
+
+
+def test_the_first_paragraph_under_an_untitled_action_heading_states_the_action() -> None:
+    doc = extract(
+        "Data Plan\n\n3 Actions\n\nAction 3.1\n\n"
+        "Develop a national data standard. The Office will publish it by 2027.\n\n"
+        "Lead: DSIT\n\nTimeline: 2026\n\n"
+        "Action 3.2\n\nPublish an open register of datasets.\n\n"
+        "Action 3.3: Data sharing\n\nShare data across government.\n"
+    )
+    assert texts(doc) == [
+        "Develop a national data standard.",
+        "The Office will publish it by 2027.",
+        "Publish an open register of datasets.",
+    ]
+    assert [section.number for section in doc.sections] == ["3", "3.1", "3.2", "3.3"]

@@ -303,6 +303,8 @@ class _Extractor:
     stack: list[tuple[str, str]] = field(default_factory=list)
     # Inside a glossary, the references or the notes: what is written there defines or cites.
     in_apparatus: bool = False
+    # Right under an untitled "Action 3.1" heading: its first paragraph states the action.
+    under_action: bool = False
     lead: _Lead | None = None
     levels: list[_ListLevel] = field(default_factory=list)
     # A forward lead-in whose list goes on after paragraphs: "the Government will:" / "- Title." /
@@ -362,6 +364,7 @@ class _Extractor:
             self.stack.clear()
         self.stack.append((kind, heading.text))
         self.in_apparatus = any(_APPARATUS_HEADING_RE.fullmatch(text) for _, text in self.stack)
+        self.under_action = kind in {"action", "commitment"} and not heading.title
         self.sections.append((heading, len(self.stack), self.path))
         self.levels.clear()
         self.held = None
@@ -446,6 +449,15 @@ class _Extractor:
     def paragraph(self, block: Block) -> None:
         clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
         self.levels.clear()
+        under_action, self.under_action = self.under_action, False
+        first = rules.split_sentences(clean)[:1]
+        if under_action and first and items.is_task(clean[first[0][0] : first[0][1]]):
+            # "Action 3.1" / "Develop a national data standard.": the action the heading numbers; the
+            # sentences after it are read as usual.
+            self._add(clean, offsets, first[0], "action-task", None)
+            clean, offsets = clean[first[0][1] :], offsets[first[0][1] :]
+            if not clean.strip():
+                return
         note = _NOTE_START_RE.match(clean)
         if note is not None and note.group(1) in self.footnote_marks:
             self.lead = None
