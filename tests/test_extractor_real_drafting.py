@@ -1063,3 +1063,17 @@ def test_a_definition_in_an_order_is_not_a_commitment() -> None:
         "The term “agency” shall also include any independent establishment.\n\n"
         "We will include the data in the annual report.\n"
     ) == ["We will include the data in the annual report."]
+
+
+def test_a_guarantee_to_all_by_a_deadline_and_a_pledge_of_none_are_promises() -> None:
+    assert found(
+        "Every school will have access to gigabit broadband by 2030.\n\n"
+        "All new buses will be zero-emission from 2030.\n\n"
+        "There will be no new taxes on working people.\n\n"
+        "All businesses will benefit from lower costs by 2030.\n\n"
+        "There will be no easy answers.\n"
+    ) == [
+        "Every school will have access to gigabit broadband by 2030.",
+        "All new buses will be zero-emission from 2030.",
+        "There will be no new taxes on working people.",
+    ]

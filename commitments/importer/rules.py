@@ -627,10 +627,12 @@ _BY_ACTOR_RE = re.compile(
 
 
 _EXISTENTIAL_DELIVERABLE_RE = re.compile(
-    r"\s+be\s+(?:a|an|one|new|a\s+new|\d[\d,]*)\s+(?!(?:\w+\s+)?(?:challenges?|risks?|need|difficult|"
+    r"\s+be\s+(?:a|an|one|new|a\s+new|no\s+(?:new|more|further)|\d[\d,]*)\s+(?!(?:\w+\s+)?(?:challenges?|risks?|need|difficult|"
     r"changes?\s+in\s+demand|pressure|uncertaint))",
     re.IGNORECASE,
 )
+_UNIVERSAL_SUBJECT_RE = re.compile(r"^(?:every|all|each)\b", re.IGNORECASE)
+_YEAR_AFTER_RE = re.compile(r"\b(?:19|20)\d\d\b")
 # A body set up in the sentence before: "A new Linked Data Working Group will be established …",
 # "We are setting up a Research Board …". "This will lead …" then speaks of the body, which acts.
 _SET_UP_PASSIVE_RE = re.compile(
@@ -839,7 +841,7 @@ _THAN_NOW_RE = re.compile(
 _NOT_ADJECTIVES = words(
     """a an the to in on at by from with for of into within under there here one two three four five six
     seven eight nine ten first second third last only responsible accountable able subject more less
-    fully free"""
+    fully free no"""
 )
 
 
@@ -976,7 +978,15 @@ def _classify_at(s: str, modal: Modal, previous: str | None = None) -> str | Non
     # "By 2030, public investment in R&D outside the South East will increase by at least 40%": an outcome
     # the plan sets itself by a deadline, i.e. a target (not "By 2030, demand will grow …" or "By 2046, people
     # aged 65 and above will account for 36% of our population", forecasts).
-    dated_target = bool(
+    # "Every school will have access to gigabit broadband by 2030": a guarantee to all, by a deadline.
+    universal_target = bool(
+        _UNIVERSAL_SUBJECT_RE.match(subject)
+        and _YEAR_AFTER_RE.search(s, modal.end)
+        and _WHEN_RE.search(s, modal.end)
+        and not _consequence(verb, following)
+        and verb not in {"benefit", "need", "face", "see", "feel", "want", "expect"}
+    )
+    dated_target = universal_target or bool(
         DEADLINE_OPENING_RE.match(s)
         and modal.kind in {"will", "shall"}
         and head_of(subject) not in _OUTCOME_NOUNS | _TIME_SUBJECTS
