@@ -1077,3 +1077,15 @@ def test_a_guarantee_to_all_by_a_deadline_and_a_pledge_of_none_are_promises() ->
         "All new buses will be zero-emission from 2030.",
         "There will be no new taxes on working people.",
     ]
+
+
+def test_what_the_private_sector_or_industry_will_fund_is_not_the_government_s_promise() -> None:
+    assert found(
+        "Funding will be provided by the private sector.\n\n"
+        "The scheme will be funded by industry.\n\n"
+        "The programme will be delivered by local councils.\n\n"
+        "The services will be provided by the public sector.\n"
+    ) == [
+        "The programme will be delivered by local councils.",
+        "The services will be provided by the public sector.",
+    ]

@@ -616,7 +616,8 @@ def _pronoun_stands_for_actor(previous: str) -> bool:
 _BY_THIRD_PARTY_RE = re.compile(
     r"\s+be\s+(?:\w+ly\s+)?[a-z]+(?:ed|en|t)(?:\s+(?:up|out|in|on|off))?\s+by\s+(?:the\s+|its\s+|their\s+)?"
     r"(?:[a-z-]+\s+){0,2}(?:restaurants|shops|operators|owners|businesses|companies|firms|developers|employers|"
-    r"landlords|residents|applicants|households|customers|passengers|patients|parents|visitors)\b",
+    r"landlords|residents|applicants|households|customers|passengers|patients|parents|visitors|private\s+sector|"
+    r"industry|investors|donors|charities|philanthropists)\b",
     re.IGNORECASE,
 )
 _BY_ACTOR_RE = re.compile(
