@@ -295,7 +295,7 @@ class SnoozeForm(ConfirmActionForm):
 
 # The upload is read whole into memory to become text: the cap bounds what one request may hold.
 MAX_UPLOAD_BYTES: Final = 20 * 1024 * 1024
-UPLOAD_EXTENSIONS: Final = ("txt", "html", "htm", "pdf")
+UPLOAD_EXTENSIONS: Final = ("txt", "html", "htm", "pdf", "docx")
 UPLOAD_TOO_LARGE: Final = "The file is {size:.1f} MB; the limit is {limit:.0f} MB."
 NO_TITLE_FOUND: Final = "No title found in the text: enter one."
 NO_SLUG_IN_TITLE: Final = "The title has no letters or digits to make a slug from: enter one."
@@ -328,8 +328,8 @@ class DocumentImportForm(forms.Form):
 
     file = forms.FileField(
         validators=[FileExtensionValidator(list(UPLOAD_EXTENSIONS))],
-        help_text="Plain text in any common encoding (.txt), a saved web page (.html, .htm) or a PDF with "
-        "a text layer; at most 20 MB.",
+        help_text="Plain text in any common encoding (.txt), a saved web page (.html, .htm), a Word document "
+        "(.docx) or a PDF with a text layer; at most 20 MB.",
     )
     encoding = forms.ChoiceField(
         required=False,

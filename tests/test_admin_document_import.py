@@ -142,6 +142,21 @@ def test_a_web_page_imports_as_its_main_text(lead: Any) -> None:
     assert Commitment.objects.filter(document=document).count() == 6
 
 
+def test_a_word_document_imports_as_its_text(lead: Any) -> None:
+    from tests.test_document_sources import paragraph, word_document
+
+    body = "".join(paragraph(line) for line in PLAN.splitlines() if line.strip())
+    client = admin_client(lead)
+    page = preview(
+        client, IMPORT_URL, upload(word_document(body), "rivers.docx"), slug="rivers", reference_prefix="RIV"
+    )
+    assert "Build 30 new flood barriers on the Long River" in table(page, "import-added")
+
+    confirm(client, IMPORT_URL, page)
+
+    assert Commitment.objects.filter(document__slug="rivers").count() == 6
+
+
 def test_a_gbk_file_that_cannot_be_told_apart_is_refused_on_the_form_until_named(lead: Any) -> None:
     # 中 in GBK is the bytes of "ÖÐ" in Windows-1252: nothing in the file tells which was meant.
     data = PLAN.replace("Long River", "中 River").encode("gb18030")
@@ -197,8 +212,8 @@ def test_a_taken_slug_or_prefix_is_a_form_error_not_a_revision(lead: Any) -> Non
 
 def test_a_file_of_the_wrong_kind_or_too_large_is_refused(lead: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     client = admin_client(lead)
-    page = preview(client, IMPORT_URL, upload(PLAN, "rivers.docx"))
-    assert "File extension “docx” is not allowed" in page.context["form"].errors["file"][0]
+    page = preview(client, IMPORT_URL, upload(PLAN, "rivers.xlsx"))
+    assert "File extension “xlsx” is not allowed" in page.context["form"].errors["file"][0]
 
     monkeypatch.setattr(import_forms, "MAX_UPLOAD_BYTES", 1024 * 1024)
     page = preview(client, IMPORT_URL, upload(PLAN.ljust(1258291, "\n")))  # 1.2 MB

@@ -441,3 +441,79 @@ def test_a_boxed_sidebar_in_the_middle_of_a_sentence_does_not_split_it() -> None
         "Did you know? The Agency already answers two million letters a year.",
         TREES[2],
     ]
+
+
+def word_document(body: str) -> bytes:
+    """A minimal .docx: the parts a Word document's text lives in."""
+    import io
+    import zipfile
+
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", xml)
+    return buffer.getvalue()
+
+
+def paragraph(text: str, style: str = "", listed: bool = False) -> str:
+    properties = f'<w:pStyle w:val="{style}"/>' if style else ""
+    if listed:
+        properties += '<w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr>'
+    return f'<w:p><w:pPr>{properties}</w:pPr><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
+
+
+def test_a_word_document_gives_its_headings_paragraphs_list_items_and_table_rows() -> None:
+    body = (
+        paragraph("National Water Plan", "Title")
+        + paragraph("1 Drinking water", "Heading1")
+        + paragraph("The Ministry will connect every village to safe water by 2030. We will:")
+        + paragraph("publish a map of supplies", listed=True)
+        + paragraph("fund 40 treatment plants", "ListBullet")  # a list by its style, as Word's own
+        + "<w:tbl><w:tr><w:tc>"
+        + paragraph("Milestone")
+        + "</w:tc><w:tc>"
+        + paragraph("Lead")
+        + "</w:tc><w:tc>"
+        + paragraph("Deadline")
+        + "</w:tc></w:tr><w:tr><w:tc>"
+        + paragraph("Open the laboratory")
+        + "</w:tc><w:tc>"
+        + paragraph("Ministry of Water")
+        + "</w:tc><w:tc>"
+        + paragraph("June 2027")
+        + "</w:tc></w:tr></w:tbl>"
+        + "<w:p><w:r><w:t>The Govern</w:t></w:r><w:r><w:softHyphen/><w:t>ment will report.</w:t></w:r></w:p>"
+    )
+    text = document_text(word_document(body), name="plan.docx")
+
+    assert text.splitlines()[:3] == ["National Water Plan", "", "1 Drinking water"]
+    doc = extract(text)
+    assert doc.title == "National Water Plan"
+    assert [section.number for section in doc.sections] == ["1"]
+    assert [c.text for c in doc.commitments] == [
+        "The Ministry will connect every village to safe water by 2030.",
+        "publish a map of supplies",
+        "fund 40 treatment plants",
+        "Open the laboratory | Ministry of Water | June 2027",
+        "The Government will report.",
+    ]
+
+
+def test_other_office_files_and_broken_ones_are_refused_in_one_line() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(
+        DocumentError, match=r"^cannot read plan\.xlsx: an office file that is not a Word document"
+    ):
+        document_text(buffer.getvalue(), name="plan.xlsx")
+    with pytest.raises(DocumentError, match=r"^cannot read plan\.docx: not a readable Word document"):
+        document_text(b"PK\x03\x04 broken", name="plan.docx")

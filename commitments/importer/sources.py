@@ -10,6 +10,8 @@ page or a PDF. The text returned is what gets stored and what every offset point
   styles, forms or the page's own header and footer, nor the blocks its class names or its links show
   to be furniture (menus, share bars, headline sidebars); headings, paragraphs and table rows
   on lines of their own, list items as "- " lines, a table that lays out the page read cell by cell.
+- Word (.docx): the body's paragraphs in order, headings and paragraphs on lines of their own, list
+  paragraphs as "- " lines, table rows as "cell | cell"; other office files are refused in one line.
 - PDF: the text layer in reading order (each page's columns one after the other, boxed sidebars whole),
   a paragraph cut by a column or page break or a sidebar whole again and its wrapped lines joined, pages
   separated by form feeds; page numbers and running headers and footers recognised by their place and
@@ -79,6 +81,8 @@ def document_text(data: bytes, *, name: str, encoding: str | None = None) -> str
     page = False
     if data.startswith(b"%PDF-"):
         text = pdf_to_text(data, name=name)
+    elif data.startswith(b"PK\x03\x04"):
+        text = docx_to_text(data, name=name)
     elif Path(name).suffix.lower() in HTML_SUFFIXES or _HTML_START.match(data[:2048]):
         page = True
         text = html_to_text(decode_text(data, name=name, encoding=encoding, markup=True), name=name)
@@ -491,6 +495,97 @@ def _list_items(node: Tag) -> Iterator[str]:
 
 
 # --- PDF ------------------------------------------------------------------------------------------
+
+
+# --- Word documents ---------------------------------------------------------------------------------
+
+_WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# The body of a Word document unpacked: larger than any policy document, smaller than a zip bomb.
+MAX_DOCX_XML_BYTES = 60 * 1024 * 1024
+
+
+def docx_to_text(data: bytes, *, name: str) -> str:
+    """The text of a Word document (.docx): each paragraph on a line of its own, list paragraphs as
+    "- " lines, table rows as "cell | cell". Numbers Word generates (list and heading numbering) are
+    not in the file and so not in the text. Any other zip (.xlsx, .odt, …) is refused in one line."""
+    import zipfile
+
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            try:
+                entry = archive.getinfo("word/document.xml")
+            except KeyError:
+                raise DocumentError(
+                    f"cannot read {name}: an office file that is not a Word document; save it as a PDF, "
+                    "a web page or plain text"
+                ) from None
+            if entry.file_size > MAX_DOCX_XML_BYTES:
+                raise DocumentError(
+                    f"cannot read {name}: its text unpacks to over {MAX_DOCX_XML_BYTES} bytes"
+                )
+            xml = archive.read(entry)
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        root = etree.fromstring(xml, parser=parser)
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError) as err:
+        raise DocumentError(
+            f"cannot read {name}: not a readable Word document ({type(err).__name__})"
+        ) from None
+    body = root.find(f"{_WORD}body")
+    blocks: list[str] = []
+    for element in _word_blocks(body):
+        if element.tag == f"{_WORD}p":
+            text = _word_paragraph(element)
+            if text:
+                listed = not _word_heading(element) and (
+                    element.find(f"{_WORD}pPr/{_WORD}numPr") is not None
+                    or _word_style(element).startswith(("list", "bullet"))  # numbered by its style
+                )
+                blocks.append(f"- {text}" if listed else text)
+        elif element.tag == f"{_WORD}tbl":
+            for row in element.iter(f"{_WORD}tr"):
+                cells = [
+                    " ".join(filter(None, (_word_paragraph(p) for p in cell.iter(f"{_WORD}p"))))
+                    for cell in row.findall(f"{_WORD}tc")
+                ]
+                if any(cells):
+                    blocks.append(" | ".join(cells) if len(cells) > 1 else cells[0])
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def _word_blocks(parent: Any) -> Iterator[Any]:
+    """The paragraphs and tables of the body in order, those inside content controls (w:sdt) too."""
+    for element in parent if parent is not None else ():
+        if element.tag == f"{_WORD}sdt":
+            yield from _word_blocks(element.find(f"{_WORD}sdtContent"))
+        else:
+            yield element
+
+
+def _word_style(paragraph: Any) -> str:
+    """The paragraph's style id, lower case and without spaces ("heading1", "listbullet")."""
+    style = paragraph.find(f"{_WORD}pPr/{_WORD}pStyle")
+    value = style.get(f"{_WORD}val", "") if style is not None else ""
+    return str(value).lower().replace(" ", "")
+
+
+def _word_heading(paragraph: Any) -> bool:
+    return _word_style(paragraph).startswith(("heading", "title"))
+
+
+def _word_paragraph(paragraph: Any) -> str:
+    """A paragraph's text: its runs' text, a tab or a line break as a space, a non-breaking hyphen as
+    "-", a soft hyphen as nothing."""
+    parts: list[str] = []
+    for node in paragraph.iter(f"{_WORD}t", f"{_WORD}tab", f"{_WORD}br", f"{_WORD}noBreakHyphen"):
+        if node.tag == f"{_WORD}t":
+            parts.append(node.text or "")
+        elif node.tag == f"{_WORD}noBreakHyphen":
+            parts.append("-")
+        else:
+            parts.append(" ")
+    return _SPACES.sub(" ", "".join(parts)).strip()
 
 
 def pdf_to_text(data: bytes, *, name: str) -> str:

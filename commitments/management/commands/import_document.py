@@ -27,7 +27,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "path", help="plain text in any common encoding, a saved web page (.html) or a PDF"
+            "path",
+            help="plain text in any common encoding, a saved web page (.html), a Word document (.docx) "
+            "or a PDF",
         )
         parser.add_argument(
             "--encoding", help="the text's encoding when it cannot be told from the bytes, e.g. gb18030"
