@@ -1089,3 +1089,16 @@ def test_what_the_private_sector_or_industry_will_fund_is_not_the_government_s_p
         "The programme will be delivered by local councils.",
         "The services will be provided by the public sector.",
     ]
+
+
+def test_a_risk_feared_or_argued_is_not_a_promise() -> None:
+    assert found(
+        "There is a risk that the programme will be delayed.\n\n"
+        "Critics argue that the reforms will fail.\n\n"
+        "Some fear that jobs will be lost.\n\n"
+        "We will manage the risks that the programme will face.\n\n"
+        "Upon learning that a high-risk carer has been hospitalised, the SWD will arrange outreach.\n"
+    ) == [
+        "We will manage the risks that the programme will face.",
+        "Upon learning that a high-risk carer has been hospitalised, the SWD will arrange outreach.",
+    ]

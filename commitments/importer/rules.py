@@ -222,7 +222,9 @@ _DOC_SELF_RE = re.compile(
 )
 _FORECAST_RE = re.compile(
     r"\b(?:expected|believed|likely|hoped|estimated|projected|forecast|predicted|anticipated|feared|"
-    r"possible|probable|unlikely|assumed)\b",
+    r"possible|probable|unlikely|assumed)\b"
+    # "There is a risk that the programme will be delayed", "Critics argue that the reforms will fail".
+    r"|\b(?<!-)(?:risks?|danger|chance|possibility|concerns?|fears?|argue|argues|claim|claims|warn|warns)\s+that\b",
     re.IGNORECASE,
 )
 _FORECAST_VERB_RE = re.compile(
