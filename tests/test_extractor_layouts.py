@@ -979,3 +979,10 @@ def test_the_first_paragraph_under_an_untitled_action_heading_states_the_action(
         "Publish an open register of datasets.",
     ]
     assert [section.number for section in doc.sections] == ["3", "3.1", "3.2", "3.3"]
+
+
+def test_bullets_run_into_one_line_are_items_of_their_own() -> None:
+    text = "Plan\n\nWe will: • publish the register by 2026; • consult on the code; and • report to MPs.\n"
+    doc = extract(text)
+    assert texts(doc) == ["publish the register by 2026", "consult on the code", "report to MPs."]
+    assert text[doc.commitments[1].start : doc.commitments[1].end] == "consult on the code"

@@ -207,6 +207,26 @@ _RUN_IN_HEADING_RE = re.compile(
 )
 
 
+# Bullets a PDF or a pasted text ran into one line: "We will: • publish …; • consult …; and • report …".
+_INLINE_BULLET_RE = re.compile(r"(?<=\S)\s+(?=[•▪●◦■]\s+\S)")
+
+
+def split_inline_bullets(lines: list[Line]) -> list[Line]:
+    """A line holding two bullets or more mid-line cut into one line per bullet, offsets kept."""
+    result: list[Line] = []
+    for line in lines:
+        cuts = list(_INLINE_BULLET_RE.finditer(line.text))
+        if len(cuts) < 2 and not (cuts and line.text.lstrip()[:1] in "•▪●◦■"):
+            result.append(line)
+            continue
+        starts = [0, *(cut.end() for cut in cuts)]
+        ends = [*(cut.start() for cut in cuts), len(line.text)]
+        for a, b in zip(starts, ends, strict=True):
+            indent = line.indent if a == 0 else 0
+            result.append(Line(line.start + a, line.start + b, line.text[a:b], indent, line.page))
+    return result
+
+
 def split_run_in_headings(lines: list[Line]) -> list[Line]:
     """Each run-in heading cut from its paragraph onto a line of its own, offsets kept."""
     result: list[Line] = []

@@ -22,6 +22,7 @@ from commitments.importer.layout import (
     all_caps,
     bullet_at,
     row_text,
+    split_inline_bullets,
     split_run_in_headings,
     table_cells,
 )
@@ -691,7 +692,7 @@ def _common_words(text: str) -> frozenset[str]:
 
 
 def _extract(text: str) -> ExtractedDocument:
-    lines = split_run_in_headings(split_lines(text))
+    lines = split_inline_bullets(split_run_in_headings(split_lines(text)))
     reader = LayoutReader(lines, 0)
     protected = {
         index
