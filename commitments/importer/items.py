@@ -349,7 +349,7 @@ def is_dated_task(text: str) -> bool:
 
 def is_target_statement(text: str) -> bool:
     """A quantified target the document sets without a modal, as a goal line or list item."""
-    s = rules.ENTRY_LABEL_RE.sub("", text.replace("’", "'").strip())
+    s = rules.GOAL_LABEL_RE.sub("", text.replace("’", "'").strip())
     # "Target 2: By 2031, increase the proportion of … to 91 per cent": a label and a deadline first.
     opening = rules.DEADLINE_OPENING_RE.sub("", s).strip()
     return (

@@ -11,7 +11,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from commitments.importer.text import Line, ends_open, ends_terminal, is_page_number, words
+from commitments.importer.text import Line, ends_open, ends_terminal, is_page_number, table_cells, words
 
 _KEYWORD_HEADING_RE = re.compile(
     r"(?P<kw>(?i:part|chapter|section|sec\.|article|annex|appendix|goal|objective|pillar|priority|theme|outcome|strategy|action|commitment))\s+(?P<num>[IVXLCDM]{1,7}|\d{1,3}(?:\.\d{1,3})*|[A-Z]|"
@@ -86,18 +86,6 @@ def all_caps(s: str) -> bool:
     return len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
 
 
-def table_cells(s: str) -> list[str] | None:
-    """The cells of a table row as saved pages and converted PDFs print it ("Task | Date | Lead") or as a
-    table copied from a word processor or a spreadsheet comes ("Task<tab>Lead<tab>Date"), or None for a
-    line of prose."""
-    if "\t" in s.strip():
-        cells = [cell.strip() for cell in s.strip().split("\t") if cell.strip()]
-        return cells if len(cells) >= 2 else None
-    if s.count(" | ") < 2 and not (s.startswith("|") and s.count("|") >= 3):
-        return None
-    return [cell.strip() for cell in s.strip().strip("|").split("|")]
-
-
 def row_text(text: str, start: int, end: int) -> tuple[str, list[int]] | None:
     """A tab-separated row as "cell | cell | cell", with each character's offset in ``text`` (a separator
     maps to the tab it stands for), or None when the line has no tabs."""
@@ -136,12 +124,6 @@ class Block:
         self.parts.append((start, end))
         self.last_line = line_text
         self.open_parens += line_text.count("(") - line_text.count(")")
-
-
-def _step_number(number: str, step: int) -> str:
-    """The number ``step`` away at the same level: "2" after "1", "1.2" after "1.1"."""
-    *prefix, last = number.split(".")
-    return ".".join([*prefix, str(int(last) + step)])
 
 
 def roman_value(s: str) -> int:
@@ -398,10 +380,16 @@ class LayoutReader:
         if shape is None:
             return None
         kind, number, title = shape
+        prefix, position = _ordinal(kind, number)
         neighbours = (self._next_content(index), self._previous_content(index))
         for neighbour, step in zip(neighbours, (1, -1), strict=True):
             other = self._entry_shape(self.lines[neighbour].text) if neighbour is not None else None
-            if other is not None and other[0] == kind and other[1] == _step_number(number, step):
+            # "Action 2" beside "Action 1", "Action 1.2" beside "Action 1.1"
+            if (
+                other is not None
+                and other[0] == kind
+                and _ordinal(kind, other[1]) == (prefix, position + step)
+            ):
                 return f"kw-{kind}", number, (len(s) - len(title)) if title else len(s)
         return None
 

@@ -24,7 +24,6 @@ from commitments.importer.layout import (
     row_text,
     split_inline_bullets,
     split_run_in_headings,
-    table_cells,
 )
 from commitments.importer.text import (
     Dehyphenator,
@@ -35,6 +34,7 @@ from commitments.importer.text import (
     mark_page_furniture,
     mark_table_of_contents,
     split_lines,
+    table_cells,
     words,
 )
 
@@ -451,8 +451,8 @@ class _Extractor:
         clean, offsets = join_parts(self.text, block.parts, self.dehyphenator)
         self.levels.clear()
         under_action, self.under_action = self.under_action, False
-        first = rules.split_sentences(clean)[:1]
-        if under_action and first and items.is_task(clean[first[0][0] : first[0][1]]):
+        first = rules.split_sentences(clean)[:1] if under_action else []
+        if first and items.is_task(clean[first[0][0] : first[0][1]]):
             # "Action 3.1" / "Develop a national data standard.": the action the heading numbers; the
             # sentences after it are read as usual.
             self._add(clean, offsets, first[0], "action-task", None)

@@ -533,7 +533,7 @@ COMMON_WORDS: ContextVar[frozenset[str]] = ContextVar("COMMON_WORDS", default=fr
 
 
 # The label of a numbered mission, target or goal, before its sentence: "Mission 2: By 2030, …".
-ENTRY_LABEL_RE = re.compile(
+GOAL_LABEL_RE = re.compile(
     r"^(?:mission|target|goal|objective|outcome|ambition|milestone)\s+\d{1,2}[a-z]?\s*[:.–—-]\s+(?=\S)",
     re.IGNORECASE,
 )
@@ -550,7 +550,7 @@ def classify(sentence: str, previous: str | None = None) -> str | None:
     clause of its own may ("…, and the Administration commits to …"). ``previous`` is the sentence
     before, which tells who "it" or "they" is.
     """
-    s = ENTRY_LABEL_RE.sub("", sentence.replace("’", "'").strip())
+    s = GOAL_LABEL_RE.sub("", sentence.replace("’", "'").strip())
     if len(s) < 8 or s.endswith("?"):
         return None
     for position, modal in enumerate(find_modals(s)):
@@ -747,6 +747,12 @@ _CHANGE_VERBS = words(
     """grow rise increase decrease decline fall drop expand shrink accelerate slow worsen double triple
     climb soar surge evolve change intensify persist diversify multiply spread"""
 )
+# A level to reach: "… is to reach about 20 percent", "… must fall by 45%".
+_FIGURE_TO_REACH_RE = re.compile(
+    rf"\s+(?:(?:{'|'.join(sorted(_CHANGE_VERBS | _REACH_VERBS))}|halve|achieve)"
+    r"|be\s+(?:raised|reduced|increased|cut|lowered|brought))\b[^.;]{0,30}?[$£€]?\d",
+    re.IGNORECASE,
+)
 _TREND_RE = re.compile(
     r"\s+(?:\w+ly\s+)?(?:continue\s+to\s+|keep\s+)?(?P<verb>[a-z]+)\b(?P<rest>[^.;]{0,30})"
 )
@@ -813,12 +819,6 @@ _MAKEUP_RE = re.compile(
 # "The Council will be comprised of senior staff" ("A task force will be constituted for the purpose" sets
 # one up).
 _CONSISTS_OF_RE = re.compile(r"\s+be\s+(?:\w+ly\s+)?(?:comprised|composed|constituted)\s+of\b", re.IGNORECASE)
-# A level to reach: "… is to reach about 20 percent", "… must fall by 45%".
-_FIGURE_TO_REACH_RE = re.compile(
-    r"\s+(?:reach|exceed|rise|increase|grow|fall|drop|decrease|decline|double|triple|halve|hit|achieve|"
-    r"be\s+(?:raised|reduced|increased|cut|lowered|brought))\b[^.;]{0,30}?[$£€]?\d",
-    re.IGNORECASE,
-)
 # The general provisions of an order or a memorandum: how it is to be read and applied.
 _BOILERPLATE_RE = re.compile(
     r"\s+(?:not\s+)?be\s+(?:construed|interpreted|deemed)\b|\s+be\s+(?:implemented|applied|carried\s+out|"

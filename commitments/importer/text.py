@@ -118,12 +118,24 @@ def furniture_key(s: str) -> str:
     return _KEY_EDGE_NUMBER_RE.sub("", _SPACES_RE.sub(" ", s.strip().lower())).strip()
 
 
+def table_cells(s: str) -> list[str] | None:
+    """The cells of a table row as saved pages and converted PDFs print it ("Task | Date | Lead") or as a
+    table copied from a word processor or a spreadsheet comes ("Task<tab>Lead<tab>Date"), or None for a
+    line of prose."""
+    if "\t" in s.strip():
+        cells = [cell.strip() for cell in s.strip().split("\t") if cell.strip()]
+        return cells if len(cells) >= 2 else None
+    if s.count(" | ") < 2 and not (s.startswith("|") and s.count("|") >= 3):
+        return None
+    return [cell.strip() for cell in s.strip().strip("|").split("|")]
+
+
 def _is_table_row(s: str) -> bool:
     """A table row whose last cell is a year ("Publish the plan | Department of Health | 2025", or the
     same with tabs), not a contents line ("1.1 | Introduction | 5"): three cells or more, the first of
     words."""
-    cells = [cell.strip() for cell in re.split(r"\t|\s\|\s", s.strip().strip("|")) if cell.strip()]
-    return len(cells) >= 3 and len(cells[0].split()) >= 2 and not cells[0][:1].isdigit()
+    cells = table_cells(s)
+    return cells is not None and len(cells) >= 3 and len(cells[0].split()) >= 2 and not cells[0][:1].isdigit()
 
 
 def mark_page_furniture(lines: list[Line], protected: set[int]) -> None:
